@@ -1,0 +1,187 @@
+//! ALTER TABLE: add and drop partitions and columns.
+//!
+//! Column changes rewrite every segment of the table into the new schema and commit the new files with
+//! the new definition in one transaction, so every segment file always has exactly its table's schema
+//! and readers see the old table or the new one, never a mix.
+
+use std::sync::Arc;
+
+use arrow::array::{new_null_array, ArrayRef, RecordBatch};
+use tessera_sql::{AlterTableOp, ObjectName};
+use tessera_storage::{ColumnDef, DefaultValue, PartitionKind, TableDef, Transaction};
+
+use super::resolve;
+use super::table_builder as build;
+use crate::error::{EngineError, Result};
+use crate::result::StatementResult;
+use crate::session::Session;
+
+pub(crate) fn alter_table(session: &mut Session, name: &ObjectName, op: AlterTableOp) -> Result<StatementResult> {
+    let shared = session.db.shared.clone();
+    let _ddl = shared.ddl.lock();
+    let (_, table) = resolve::table(session, &shared.store.snapshot(), name)?;
+    let lock = shared.store.table_lock(table.id);
+    let _exclusive = lock.write();
+    // Re-read under the lock: a DML statement may have committed meanwhile.
+    let state = shared.store.snapshot();
+    let table = state
+        .tables
+        .get(&table.id)
+        .cloned()
+        .ok_or_else(|| EngineError::NotFound(format!("Unknown table '{}'", name.name)))?;
+    let store = &shared.store;
+    let mut def = (*table).clone();
+    let mut txn = Transaction::new();
+    match op {
+        AlterTableOp::AddPartition(spec) => {
+            if def.partition_kind == PartitionKind::Unpartitioned {
+                return Err(EngineError::InvalidInput(format!(
+                    "table {} is not partitioned; it cannot have partition {}",
+                    def.name, spec.name
+                )));
+            }
+            if def.partition(&spec.name).is_some() && spec.if_not_exists {
+                return Ok(StatementResult::ok());
+            }
+            let previous = build::highest_upper(&def);
+            build::add_partition(&mut def, &spec, previous, &mut || store.allocate_id())?;
+        }
+        AlterTableOp::DropPartition { name: partition, if_exists } => {
+            if def.partition_kind == PartitionKind::Unpartitioned {
+                return Err(EngineError::InvalidInput(format!(
+                    "table {} is not partitioned; drop the table instead",
+                    def.name
+                )));
+            }
+            let before = def.partitions.len();
+            def.partitions.retain(|p| p.name != partition);
+            if def.partitions.len() == before {
+                if if_exists {
+                    return Ok(StatementResult::ok());
+                }
+                return Err(EngineError::NotFound(format!(
+                    "partition {partition} does not exist in table {}",
+                    def.name
+                )));
+            }
+        }
+        AlterTableOp::AddColumn { column, after } => {
+            let new = build::column_def(&def.name, &column)?;
+            if def.column(&new.name).is_some() {
+                return Err(EngineError::AlreadyExists(format!(
+                    "Duplicate column name '{}' in table {}",
+                    new.name, def.name
+                )));
+            }
+            if !new.nullable && new.default.is_none() {
+                return Err(EngineError::InvalidInput(format!(
+                    "column {} added to table {} is NOT NULL, so it needs a DEFAULT for the existing rows",
+                    new.name, def.name
+                )));
+            }
+            let position = match after.as_deref() {
+                None => def.columns.len(),
+                Some("") => 0,
+                Some(after) => def.column(after).map(|(i, _)| i + 1).ok_or_else(|| {
+                    EngineError::NotFound(format!("column {after} (in AFTER) does not exist in table {}", def.name))
+                })?,
+            };
+            if position < def.key.columns.len() {
+                return Err(EngineError::InvalidInput(format!(
+                    "column {} cannot be added among the key columns of table {}",
+                    new.name, def.name
+                )));
+            }
+            def.columns.insert(position, new.clone());
+            let fill = column_fill(&new)?;
+            rewrite_segments(session, &table, &def, &mut txn, |batch, schema| {
+                let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
+                columns.insert(position, fill(batch.num_rows())?);
+                Ok(RecordBatch::try_new(schema, columns)?)
+            })?;
+        }
+        AlterTableOp::DropColumn { name: column } => {
+            let (index, _) = def.column(&column).ok_or_else(|| {
+                EngineError::NotFound(format!("column {column} does not exist in table {}", def.name))
+            })?;
+            let role = if def.key.columns.contains(&column) {
+                Some("key")
+            } else if def.partition_columns.contains(&column) {
+                Some("partition")
+            } else if def.bucket_column_indexes()?.contains(&index) {
+                Some("distribution")
+            } else {
+                None
+            };
+            if let Some(role) = role {
+                return Err(EngineError::InvalidInput(format!(
+                    "column {column} is a {role} column of table {} and cannot be dropped",
+                    def.name
+                )));
+            }
+            if def.columns.len() == 1 {
+                return Err(EngineError::InvalidInput(format!(
+                    "column {column} is the only column of table {}",
+                    def.name
+                )));
+            }
+            def.columns.remove(index);
+            rewrite_segments(session, &table, &def, &mut txn, |batch, schema| {
+                let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
+                columns.remove(index);
+                Ok(RecordBatch::try_new(schema, columns)?)
+            })?;
+        }
+    }
+    // The definition goes first so that the tablets it creates exist for the segment changes.
+    let mut ops = Transaction::new();
+    ops.put_table(def);
+    ops.extend(txn);
+    store.commit(ops)?;
+    Ok(StatementResult::ok())
+}
+
+/// A function that builds the values of a newly added column for `n` existing rows.
+fn column_fill(column: &ColumnDef) -> Result<impl Fn(usize) -> Result<ArrayRef>> {
+    let ty = column.column_type.clone();
+    let value = match &column.default {
+        None => None,
+        Some(DefaultValue::Value(v)) => Some(v.clone()),
+        Some(DefaultValue::CurrentTimestamp) => Some(crate::dml::current_timestamp_value()),
+    };
+    Ok(move |n: usize| -> Result<ArrayRef> {
+        match &value {
+            None => Ok(new_null_array(&ty.arrow_type(), n)),
+            Some(v) => Ok(tessera_storage::value::values_to_array(&vec![v.clone(); n], &ty)?),
+        }
+    })
+}
+
+/// Rewrites every segment of `old` through `f` into segments of `new`'s schema, adding the changes to
+/// `txn`.
+fn rewrite_segments(
+    session: &Session,
+    old: &Arc<TableDef>,
+    new: &TableDef,
+    txn: &mut Transaction,
+    f: impl Fn(&RecordBatch, arrow::datatypes::SchemaRef) -> Result<RecordBatch>,
+) -> Result<()> {
+    let store = &session.db.shared.store;
+    let state = store.snapshot();
+    let schema = new.arrow_schema();
+    for tablet in old.tablets() {
+        let Some(version) = state.tablet(tablet) else { continue };
+        if version.segments.is_empty() {
+            continue;
+        }
+        let mut batches = Vec::new();
+        for segment in &version.segments {
+            for batch in store.read_segment(segment)? {
+                batches.push(f(&batch, schema.clone())?);
+            }
+        }
+        let written = store.write_segments(tablet, &schema, &batches)?;
+        txn.replace(tablet, version.segments.iter().map(|s| s.id()).collect(), written);
+    }
+    Ok(())
+}

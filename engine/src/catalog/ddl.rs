@@ -1,0 +1,216 @@
+//! CREATE / DROP of databases and tables (including CREATE TABLE ... AS SELECT).
+
+use std::sync::Arc;
+
+use tessera_sql::{CreateTable, ObjectName};
+use tessera_storage::{
+    ColumnDef, ColumnType, DatabaseDef, DatabaseId, PartitionBound, PartitionDef, PartitionId, PartitionKind, TableDef,
+    TableId, TabletId, Transaction,
+};
+
+use super::resolve;
+use super::table_builder as build;
+use crate::error::{EngineError, Result};
+use crate::result::StatementResult;
+use crate::session::Session;
+
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+fn check_name(kind: &str, name: &str) -> Result<()> {
+    if name.is_empty() || name.len() > 256 {
+        return Err(EngineError::InvalidInput(format!("{kind} name '{name}' must have 1 to 256 characters")));
+    }
+    Ok(())
+}
+
+pub(crate) fn create_database(session: &mut Session, name: &str, if_not_exists: bool) -> Result<StatementResult> {
+    check_name("database", name)?;
+    let shared = session.db.shared.clone();
+    let _ddl = shared.ddl.lock();
+    if shared.store.snapshot().database_by_name(name).is_some() {
+        if if_not_exists {
+            return Ok(StatementResult::ok());
+        }
+        return Err(EngineError::AlreadyExists(format!("Can't create database '{name}'; database exists")));
+    }
+    let mut txn = Transaction::new();
+    txn.put_database(DatabaseDef {
+        format: tessera_storage::catalog::CATALOG_FORMAT_VERSION,
+        id: DatabaseId(shared.store.allocate_id()),
+        name: name.to_string(),
+        create_time_ms: now_ms(),
+    });
+    shared.store.commit(txn)?;
+    Ok(StatementResult::ok())
+}
+
+pub(crate) fn drop_database(session: &mut Session, name: &str, if_exists: bool) -> Result<StatementResult> {
+    let shared = session.db.shared.clone();
+    let _ddl = shared.ddl.lock();
+    let state = shared.store.snapshot();
+    let Some(db) = state.database_by_name(name).cloned() else {
+        if if_exists {
+            return Ok(StatementResult::ok());
+        }
+        return Err(EngineError::NotFound(format!("Can't drop database '{name}'; database doesn't exist")));
+    };
+    let tables = state.tables_in(db.id);
+    let locks: Vec<_> = tables.iter().map(|t| shared.store.table_lock(t.id)).collect();
+    let _guards: Vec<_> = locks.iter().map(|l| l.write()).collect();
+    let mut txn = Transaction::new();
+    for table in shared.store.snapshot().tables_in(db.id) {
+        txn.drop_table(table.id);
+    }
+    txn.drop_database(db.id);
+    shared.store.commit(txn)?;
+    if session.current_database.as_deref() == Some(name) {
+        session.current_database = None;
+    }
+    Ok(StatementResult::ok())
+}
+
+pub(crate) fn create_table(session: &mut Session, create: CreateTable) -> Result<StatementResult> {
+    let db_name = session.resolve_database(create.name.database.as_deref())?;
+    let table_name = create.name.name.clone();
+    check_name("table", &table_name)?;
+    // CREATE TABLE ... AS SELECT runs its query before taking the catalog lock.
+    let query_output = match &create.as_query {
+        Some(query) => Some(crate::query::collect_query(session, query)?),
+        None => None,
+    };
+    let shared = session.db.shared.clone();
+    let _ddl = shared.ddl.lock();
+    let state = shared.store.snapshot();
+    let db = resolve::database(&state, &db_name)?;
+    if state.table_by_name(db.id, &table_name).is_some() {
+        if create.if_not_exists {
+            return Ok(StatementResult::ok());
+        }
+        return Err(EngineError::AlreadyExists(format!("Table '{table_name}' already exists")));
+    }
+
+    let columns: Vec<ColumnDef> = match (&query_output, create.columns.is_empty()) {
+        (Some(output), true) => output
+            .schema
+            .fields()
+            .iter()
+            .map(|f| {
+                Ok(ColumnDef {
+                    name: f.name().clone(),
+                    column_type: ColumnType::from_arrow(f.data_type()).map_err(|e| {
+                        EngineError::Unsupported(format!("column {} of table {table_name}: {e}", f.name()))
+                    })?,
+                    nullable: true,
+                    default: None,
+                    comment: None,
+                })
+            })
+            .collect::<Result<_>>()?,
+        (_, false) => create.columns.iter().map(|c| build::column_def(&table_name, c)).collect::<Result<_>>()?,
+        (None, true) => {
+            return Err(EngineError::InvalidInput(format!("table {table_name} must have at least one column")))
+        }
+    };
+    if let Some(output) = &query_output {
+        if output.schema.fields().len() != columns.len() {
+            return Err(EngineError::InvalidInput(format!(
+                "table {table_name} declares {} columns but its AS SELECT returns {}",
+                columns.len(),
+                output.schema.fields().len()
+            )));
+        }
+    }
+    build::check_unique_columns(&table_name, &columns)?;
+    let key = build::key_desc(&table_name, &columns, create.key.as_ref())?;
+    let distribution = build::distribution(&table_name, &columns, create.distribution.as_ref())?;
+    let properties = build::properties(&table_name, &create.properties)?;
+    let store = &shared.store;
+    let mut def = TableDef {
+        format: tessera_storage::catalog::CATALOG_FORMAT_VERSION,
+        id: TableId(store.allocate_id()),
+        database_id: db.id,
+        name: table_name.clone(),
+        columns,
+        key,
+        comment: create.comment.clone(),
+        partition_kind: PartitionKind::Unpartitioned,
+        partition_columns: Vec::new(),
+        partitions: Vec::new(),
+        distribution,
+        properties,
+        create_time_ms: now_ms(),
+    };
+    match &create.partition_by {
+        None => {
+            let buckets = def.distribution.buckets();
+            def.partitions.push(PartitionDef {
+                id: PartitionId(store.allocate_id()),
+                name: table_name.clone(),
+                bound: PartitionBound::All,
+                tablets: (0..buckets).map(|_| TabletId(store.allocate_id())).collect(),
+            });
+        }
+        Some(partition_by) => {
+            def.partition_kind = match partition_by.kind {
+                tessera_sql::PartitionKind::Range => PartitionKind::Range,
+                tessera_sql::PartitionKind::List => PartitionKind::List,
+            };
+            def.partition_columns = build::partition_columns(&table_name, &def.columns, &partition_by.columns)?;
+            if def.partition_kind == PartitionKind::List && partition_by.partitions.is_empty() {
+                return Err(EngineError::InvalidInput(format!(
+                    "table {table_name}: PARTITION BY LIST needs at least one partition"
+                )));
+            }
+            let mut previous_upper = None;
+            for spec in &partition_by.partitions {
+                build::add_partition(&mut def, spec, previous_upper.clone(), &mut || store.allocate_id())?;
+                if let Some(p) = def.partition(&spec.name) {
+                    if let PartitionBound::Range { upper, .. } = &p.bound {
+                        previous_upper = Some(upper.clone());
+                    }
+                }
+            }
+        }
+    }
+
+    let mut txn = Transaction::new();
+    txn.put_table(def.clone());
+    let mut rows = 0;
+    if let Some(output) = query_output {
+        let def = Arc::new(def);
+        let positions: Vec<Option<usize>> = (0..def.columns.len()).map(Some).collect();
+        let mut conformed = Vec::with_capacity(output.batches.len());
+        for batch in &output.batches {
+            conformed.push(crate::dml::conform_batch(&def, batch, &positions)?);
+        }
+        rows = crate::dml::write_rows(store, &def, &conformed, None, &mut txn)?;
+    }
+    store.commit(txn)?;
+    if create.as_query.is_some() {
+        return Ok(StatementResult::affected(rows));
+    }
+    Ok(StatementResult::ok())
+}
+
+pub(crate) fn drop_table(session: &mut Session, name: &ObjectName, if_exists: bool) -> Result<StatementResult> {
+    let shared = session.db.shared.clone();
+    let _ddl = shared.ddl.lock();
+    let state = shared.store.snapshot();
+    let table = match resolve::table(session, &state, name) {
+        Ok((_, table)) => table,
+        Err(EngineError::NotFound(_))
+            if if_exists && state.database_by_name(&session.resolve_database(name.database.as_deref())?).is_some() =>
+        {
+            return Ok(StatementResult::ok())
+        }
+        Err(e) => return Err(e),
+    };
+    let lock = shared.store.table_lock(table.id);
+    let _exclusive = lock.write();
+    let mut txn = Transaction::new();
+    txn.drop_table(table.id);
+    shared.store.commit(txn)?;
+    Ok(StatementResult::ok())
+}

@@ -1,0 +1,7 @@
+//! Catalog statements: resolving names, turning CREATE TABLE into a persisted `TableDef`, and the DDL
+//! that changes databases, tables, partitions and columns.
+
+pub(crate) mod alter;
+pub(crate) mod ddl;
+pub(crate) mod resolve;
+pub(crate) mod table_builder;

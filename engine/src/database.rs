@@ -1,0 +1,150 @@
+//! `Database`: an open data directory with its query runtime. Cheap to clone; every clone is the same
+//! database. Sessions hold the per-connection state (the current database).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow::array::RecordBatch;
+use datafusion::execution::context::SessionState;
+use parking_lot::Mutex;
+use tessera_storage::{Store, StoreOptions};
+
+use crate::datafusion_adapter::context::base_state;
+use crate::error::{EngineError, Result};
+use crate::session::Session;
+
+/// How to open a database.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub storage: StoreOptions,
+    /// Threads (and scan partitions) DataFusion uses for one query. Defaults to the number of cores.
+    pub threads: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            storage: StoreOptions::default(),
+            threads: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+        }
+    }
+}
+
+pub(crate) struct Shared {
+    pub(crate) store: Store,
+    pub(crate) runtime: tokio::runtime::Runtime,
+    pub(crate) base_state: SessionState,
+    /// Serializes statements that change the catalog (CREATE/DROP/ALTER), so that checking a name and
+    /// committing it cannot interleave. Lock order: `ddl` -> table lock -> storage commit.
+    pub(crate) ddl: Mutex<()>,
+    /// Kept so that a temporary database's directory lives as long as the database.
+    _temp_dir: Option<tempfile::TempDir>,
+}
+
+/// An open Tessera database.
+#[derive(Clone)]
+pub struct Database {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl Database {
+    /// Opens (creating if needed) the database in directory `path` with default options.
+    pub fn open(path: impl AsRef<Path>) -> Result<Database> {
+        Self::open_with(path, Options::default())
+    }
+
+    pub fn open_with(path: impl AsRef<Path>, options: Options) -> Result<Database> {
+        Self::build(path.as_ref(), options, None)
+    }
+
+    /// Opens a new database in a temporary directory that is deleted when the database is dropped.
+    pub fn open_temporary() -> Result<Database> {
+        Self::open_temporary_with(Options::default())
+    }
+
+    pub fn open_temporary_with(options: Options) -> Result<Database> {
+        let dir = tempfile::Builder::new()
+            .prefix("tessera-")
+            .tempdir()
+            .map_err(|e| EngineError::Io(format!("cannot create a temporary directory: {e}")))?;
+        let path = dir.path().to_path_buf();
+        Self::build(&path, options, Some(dir))
+    }
+
+    fn build(path: &Path, options: Options, temp_dir: Option<tempfile::TempDir>) -> Result<Database> {
+        let store = Store::open(path, options.storage.clone())?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(options.threads.max(1))
+            .thread_name("tessera-query")
+            .enable_all()
+            .build()
+            .map_err(|e| EngineError::Io(format!("cannot start the query runtime: {e}")))?;
+        let base_state = base_state(options.threads);
+        Ok(Database {
+            shared: Arc::new(Shared { store, runtime, base_state, ddl: Mutex::new(()), _temp_dir: temp_dir }),
+        })
+    }
+
+    /// The data directory.
+    pub fn path(&self) -> PathBuf {
+        self.shared.store.dir().to_path_buf()
+    }
+
+    /// A new session (no current database).
+    pub fn session(&self) -> Session {
+        Session::new(self.clone())
+    }
+
+    /// Appends Arrow record batches to `database.table` in one atomic commit. Columns are matched by
+    /// name (missing nullable columns get their default or NULL) and cast to the table's types.
+    /// Returns the number of rows appended.
+    pub fn append(&self, database: &str, table: &str, batches: &[RecordBatch]) -> Result<u64> {
+        crate::dml::append_batches(self, database, table, batches)
+    }
+
+    /// Merges small segment files now, instead of waiting for background compaction. Returns the number
+    /// of tablets compacted.
+    pub fn compact(&self) -> Result<usize> {
+        Ok(self.shared.store.compact_all()?)
+    }
+
+    /// Closes the database: waits for background work and releases the directory. Equivalent to dropping
+    /// the last clone, but says so explicitly; fails if other clones or sessions are still alive.
+    pub fn close(self) -> Result<()> {
+        match Arc::try_unwrap(self.shared) {
+            Ok(shared) => {
+                let Shared { store, runtime, base_state, ddl, _temp_dir } = shared;
+                drop((base_state, ddl));
+                runtime.shutdown_background();
+                drop(store);
+                drop(_temp_dir);
+                Ok(())
+            }
+            Err(shared) => {
+                let others = Arc::strong_count(&shared) - 1;
+                Err(EngineError::Conflict(format!(
+                    "cannot close the database: {others} other handle(s) or session(s) still use it"
+                )))
+            }
+        }
+    }
+
+    /// Runs a future on the query runtime from synchronous code.
+    pub(crate) fn block_on<F: std::future::Future>(&self, future: F) -> Result<F::Output> {
+        match tokio::runtime::Handle::try_current() {
+            Err(_) => Ok(self.shared.runtime.block_on(future)),
+            Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+                Ok(tokio::task::block_in_place(|| self.shared.runtime.block_on(future)))
+            }
+            Ok(_) => Err(EngineError::Unsupported(
+                "Tessera's API blocks; call it from a blocking thread (tokio::task::spawn_blocking), not from a current-thread async runtime".into(),
+            )),
+        }
+    }
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Database").field("path", &self.shared.store.dir()).finish()
+    }
+}

@@ -1,0 +1,16 @@
+//! The one place where DataFusion types meet Tessera's catalog and storage.
+//!
+//! Each statement gets a DataFusion context whose catalog is a pinned [`MetaState`]: every table it
+//! resolves reads that one consistent version, and the statement holds the state (and so every segment
+//! file in it) until its results are collected. Scans prune partitions, buckets and segments here and
+//! hand the surviving Parquet files to DataFusion's Parquet scan, which prunes row groups and pages.
+//!
+//! [`MetaState`]: tessera_storage::MetaState
+
+pub(crate) mod catalog;
+pub(crate) mod context;
+pub(crate) mod files;
+pub(crate) mod filters;
+pub(crate) mod provider;
+
+pub(crate) use context::StatementContext;

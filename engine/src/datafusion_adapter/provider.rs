@@ -1,0 +1,209 @@
+//! `TesseraTable`: a DataFusion `TableProvider` over one table at one pinned state.
+//!
+//! `scan` prunes in three steps, cheapest first: partitions (by their bounds), buckets (by hashing the
+//! equality values of the bucketing columns), segments (by their min/max statistics). The surviving
+//! files go to DataFusion's Parquet scan with the filters as its predicate (row-group and page pruning).
+//! Filters are reported `Inexact`, so DataFusion still applies them row by row: pruning can only skip
+//! work, never change a result.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::sync::Arc;
+
+use arrow::datatypes::SchemaRef;
+use async_trait::async_trait;
+use datafusion::catalog::Session;
+use datafusion::common::stats::Precision;
+use datafusion::common::{DFSchema, Statistics};
+use datafusion::datasource::listing::PartitionedFile;
+use datafusion::datasource::object_store::ObjectStoreUrl;
+use datafusion::datasource::physical_plan::{FileGroup, FileScanConfigBuilder, ParquetSource};
+use datafusion::datasource::source::DataSourceExec;
+use datafusion::datasource::{TableProvider, TableType};
+use datafusion::error::Result as DfResult;
+use datafusion::logical_expr::utils::conjunction;
+use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
+use datafusion::physical_plan::empty::EmptyExec;
+use datafusion::physical_plan::ExecutionPlan;
+use parking_lot::Mutex;
+use tessera_storage::{MetaState, SegmentId, TableDef};
+
+use super::filters::scan_filter;
+
+/// What one scan kept, for EXPLAIN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanReport {
+    pub table: String,
+    pub partitions: (usize, usize),
+    pub tablets: (usize, usize),
+    pub segments: (usize, usize),
+    pub rows: u64,
+}
+
+impl fmt::Display for ScanReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "TesseraScan: table={}, partitions={}/{}, tablets={}/{}, segments={}/{}, rows={}",
+            self.table,
+            self.partitions.0,
+            self.partitions.1,
+            self.tablets.0,
+            self.tablets.1,
+            self.segments.0,
+            self.segments.1,
+            self.rows
+        )
+    }
+}
+
+/// Where the scans of one statement record what they kept.
+pub(crate) type ScanLog = Arc<Mutex<Vec<ScanReport>>>;
+
+pub(crate) struct TesseraTable {
+    pub(crate) qualified_name: String,
+    pub(crate) def: Arc<TableDef>,
+    pub(crate) state: Arc<MetaState>,
+    pub(crate) schema: SchemaRef,
+    pub(crate) scans: ScanLog,
+    /// When set, only these segments are scanned (DELETE rewrites one segment at a time).
+    pub(crate) only_segments: Option<HashSet<SegmentId>>,
+}
+
+impl TesseraTable {
+    /// A table that reads only the given segments of `def` at `state`.
+    pub(crate) fn for_segments(
+        qualified_name: &str,
+        def: Arc<TableDef>,
+        state: Arc<MetaState>,
+        segments: &[SegmentId],
+    ) -> Self {
+        TesseraTable {
+            qualified_name: qualified_name.to_string(),
+            schema: def.arrow_schema(),
+            def,
+            state,
+            scans: Default::default(),
+            only_segments: Some(segments.iter().copied().collect()),
+        }
+    }
+}
+
+impl fmt::Debug for TesseraTable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TesseraTable").field("table", &self.qualified_name).finish()
+    }
+}
+
+#[async_trait]
+impl TableProvider for TesseraTable {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Base
+    }
+
+    fn supports_filters_pushdown(&self, filters: &[&Expr]) -> DfResult<Vec<TableProviderFilterPushDown>> {
+        Ok(vec![TableProviderFilterPushDown::Inexact; filters.len()])
+    }
+
+    fn statistics(&self) -> Option<Statistics> {
+        let rows: u64 = self.def.tablets().filter_map(|t| self.state.tablet(t)).map(|v| v.rows()).sum();
+        let mut stats = Statistics::new_unknown(&self.schema);
+        stats.num_rows = Precision::Exact(rows as usize);
+        Some(stats)
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        filters: &[Expr],
+        limit: Option<usize>,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        let filter = scan_filter(&self.def, filters);
+        let mut report = ScanReport {
+            table: self.qualified_name.clone(),
+            partitions: (0, self.def.partitions.len()),
+            tablets: (0, 0),
+            segments: (0, 0),
+            rows: 0,
+        };
+        let buckets = filter.buckets(&self.def);
+        let mut files: Vec<(PartitionedFile, u64)> = Vec::new();
+        for partition in &self.def.partitions {
+            report.tablets.1 += partition.tablets.len();
+            let versions: Vec<_> = partition.tablets.iter().filter_map(|t| self.state.tablet(*t)).collect();
+            report.segments.1 += versions.iter().map(|v| v.segments.len()).sum::<usize>();
+            if !filter.keeps_partition(&self.def, partition) {
+                continue;
+            }
+            report.partitions.0 += 1;
+            for (bucket, version) in versions.iter().enumerate() {
+                if buckets.as_ref().is_some_and(|b| !b.contains(&bucket)) {
+                    continue;
+                }
+                report.tablets.0 += 1;
+                for segment in &version.segments {
+                    if self.only_segments.as_ref().is_some_and(|only| !only.contains(&segment.id())) {
+                        continue;
+                    }
+                    if !filter.keeps_segment(&segment.meta) {
+                        continue;
+                    }
+                    report.segments.0 += 1;
+                    report.rows += segment.meta.rows;
+                    let path = segment.path().to_string_lossy().to_string();
+                    files.push((PartitionedFile::new(path, segment.meta.bytes), segment.meta.bytes));
+                }
+            }
+        }
+        self.scans.lock().push(report.clone());
+
+        let projected = match projection {
+            Some(p) => Arc::new(self.schema.project(p)?),
+            None => self.schema.clone(),
+        };
+        if files.is_empty() {
+            return Ok(Arc::new(EmptyExec::new(projected)));
+        }
+
+        let mut source =
+            ParquetSource::new(self.schema.clone()).with_table_parquet_options(state.table_options().parquet.clone());
+        if let Some(predicate) = conjunction(filters.iter().cloned()) {
+            let df_schema = DFSchema::try_from(self.schema.as_ref().clone())?;
+            let physical = state.create_physical_expr(predicate, &df_schema)?;
+            source = source.with_predicate(physical);
+        }
+        let groups = balance(files, state.config().target_partitions());
+        let mut stats = Statistics::new_unknown(&self.schema);
+        stats.num_rows = if filters.is_empty() {
+            Precision::Exact(report.rows as usize)
+        } else {
+            Precision::Inexact(report.rows as usize)
+        };
+        let config = FileScanConfigBuilder::new(ObjectStoreUrl::local_filesystem(), Arc::new(source))
+            .with_file_groups(groups)
+            .with_statistics(stats)
+            .with_projection_indices(projection.cloned())?
+            .with_limit(limit)
+            .build();
+        Ok(DataSourceExec::from_data_source(config))
+    }
+}
+
+/// Spreads files over `n` groups of similar total size (largest first into the lightest group).
+fn balance(mut files: Vec<(PartitionedFile, u64)>, n: usize) -> Vec<FileGroup> {
+    let n = n.clamp(1, files.len().max(1));
+    files.sort_by_key(|f| std::cmp::Reverse(f.1));
+    let mut groups: Vec<(u64, Vec<PartitionedFile>)> = (0..n).map(|_| (0, Vec::new())).collect();
+    for (file, size) in files {
+        if let Some(lightest) = groups.iter_mut().min_by_key(|g| g.0) {
+            lightest.0 += size;
+            lightest.1.push(file);
+        }
+    }
+    groups.into_iter().filter(|g| !g.1.is_empty()).map(|g| FileGroup::new(g.1)).collect()
+}

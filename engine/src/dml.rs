@@ -1,0 +1,352 @@
+//! INSERT, INSERT OVERWRITE, DELETE, TRUNCATE and bulk append.
+//!
+//! Every statement is atomic: rows are converted to the table's types, checked (NOT NULL, lengths,
+//! partition ranges) and routed *before* anything is written; segment files are then written and
+//! committed in one transaction. A failure at any point leaves the table as it was.
+//!
+//! Locks: INSERT and append take the table's lock shared (appends commute with each other and with
+//! compaction); INSERT OVERWRITE, DELETE and TRUNCATE take it exclusive, because they replace segments
+//! they have read.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+
+use arrow::array::{new_null_array, Array, ArrayRef, Int64Array, RecordBatch, StringArray};
+use arrow::compute::concat_batches;
+use arrow::compute::kernels::cast::{cast_with_options, CastOptions};
+use datafusion::catalog::{CatalogProvider, MemoryCatalogProvider, MemorySchemaProvider, SchemaProvider};
+use datafusion::sql::parser::Statement as DfStatement;
+use datafusion::sql::sqlparser::ast as sp;
+use tessera_sql::{Insert, ObjectName};
+use tessera_storage::routing::route_batch;
+use tessera_storage::value::values_to_array;
+use tessera_storage::{ColumnType, DefaultValue, PendingSegment, Store, TableDef, TabletId, Transaction, Value};
+
+use crate::catalog::resolve;
+use crate::database::Database;
+use crate::datafusion_adapter::provider::TesseraTable;
+use crate::datafusion_adapter::StatementContext;
+use crate::error::{EngineError, Result};
+use crate::result::StatementResult;
+use crate::session::Session;
+
+/// The value `DEFAULT CURRENT_TIMESTAMP` takes now (UTC, microseconds).
+pub(crate) fn current_timestamp_value() -> Value {
+    let micros =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_micros() as i64).unwrap_or(0);
+    Value::Datetime(micros)
+}
+
+/// Converts `batch` to the table's schema. `positions[i]` is the batch column that feeds table column
+/// `i`, or `None` for a column that takes its default.
+pub(crate) fn conform_batch(table: &TableDef, batch: &RecordBatch, positions: &[Option<usize>]) -> Result<RecordBatch> {
+    let strict = CastOptions { safe: false, ..Default::default() };
+    let rows = batch.num_rows();
+    let mut arrays: Vec<ArrayRef> = Vec::with_capacity(table.columns.len());
+    for (column, position) in table.columns.iter().zip(positions) {
+        let target = column.column_type.arrow_type();
+        let array = match position {
+            Some(j) => {
+                let source = batch.column(*j);
+                cast_with_options(source, &target, &strict).map_err(|e| {
+                    EngineError::InvalidInput(format!(
+                        "column {} of table {} ({}) cannot take a value of type {}: {e}",
+                        column.name,
+                        table.name,
+                        column.column_type,
+                        source.data_type()
+                    ))
+                })?
+            }
+            None => match &column.default {
+                Some(DefaultValue::Value(v)) => values_to_array(&vec![v.clone(); rows], &column.column_type)?,
+                Some(DefaultValue::CurrentTimestamp) => {
+                    values_to_array(&vec![current_timestamp_value(); rows], &column.column_type)?
+                }
+                None if column.nullable => new_null_array(&target, rows),
+                None => {
+                    return Err(EngineError::InvalidInput(format!(
+                        "column {} of table {} is NOT NULL and has no DEFAULT, so it needs a value",
+                        column.name, table.name
+                    )))
+                }
+            },
+        };
+        if !column.nullable && array.null_count() > 0 {
+            return Err(EngineError::InvalidInput(format!(
+                "column {} of table {} is NOT NULL, but a row gives it NULL",
+                column.name, table.name
+            )));
+        }
+        if let ColumnType::Char(n) | ColumnType::Varchar(n) = column.column_type {
+            if let Some(strings) = array.as_any().downcast_ref::<StringArray>() {
+                if let Some(long) = strings.iter().flatten().find(|s| s.len() > n as usize) {
+                    return Err(EngineError::InvalidInput(format!(
+                        "value '{}' ({} bytes) is too long for column {} {} of table {}",
+                        long.chars().take(40).collect::<String>(),
+                        long.len(),
+                        column.name,
+                        column.column_type,
+                        table.name
+                    )));
+                }
+            }
+        }
+        arrays.push(array);
+    }
+    Ok(RecordBatch::try_new(table.arrow_schema(), arrays)?)
+}
+
+/// Routes conformed rows to tablets and writes their segments. Every row is routed before any file is
+/// written. Returns the row count and the written segments by tablet.
+pub(crate) fn write_tablets(
+    store: &Store,
+    table: &TableDef,
+    batches: &[RecordBatch],
+    only_partitions: Option<&[String]>,
+) -> Result<(u64, BTreeMap<TabletId, Vec<PendingSegment>>)> {
+    let mut per_tablet: BTreeMap<TabletId, Vec<RecordBatch>> = BTreeMap::new();
+    let mut rows = 0u64;
+    for batch in batches {
+        rows += batch.num_rows() as u64;
+        for (tablet, part) in route_batch(table, batch, only_partitions)? {
+            per_tablet.entry(tablet).or_default().push(part);
+        }
+    }
+    let schema = table.arrow_schema();
+    let mut written = BTreeMap::new();
+    for (tablet, parts) in per_tablet {
+        let merged = concat_batches(&schema, &parts)?;
+        written.insert(tablet, store.write_segments(tablet, &schema, &[merged])?);
+    }
+    Ok((rows, written))
+}
+
+/// Writes rows and adds them to `txn` as appends.
+pub(crate) fn write_rows(
+    store: &Store,
+    table: &TableDef,
+    batches: &[RecordBatch],
+    only_partitions: Option<&[String]>,
+    txn: &mut Transaction,
+) -> Result<u64> {
+    let (rows, written) = write_tablets(store, table, batches, only_partitions)?;
+    for (tablet, segments) in written {
+        txn.append(tablet, segments);
+    }
+    Ok(rows)
+}
+
+fn check_partitions(table: &TableDef, names: &[String]) -> Result<()> {
+    for name in names {
+        if table.partition(name).is_none() {
+            return Err(EngineError::NotFound(format!("partition {name} does not exist in table {}", table.name)));
+        }
+    }
+    Ok(())
+}
+
+/// Reads the current definition of a table under its lock (it may have changed since it was resolved).
+fn current_table(store: &Store, table: &TableDef) -> Result<Arc<TableDef>> {
+    store
+        .snapshot()
+        .tables
+        .get(&table.id)
+        .cloned()
+        .ok_or_else(|| EngineError::NotFound(format!("table {} was dropped", table.name)))
+}
+
+pub(crate) fn insert(session: &mut Session, insert: Insert) -> Result<StatementResult> {
+    let shared = session.db.shared.clone();
+    let store = &shared.store;
+    let (_, table) = resolve::table(session, &store.snapshot(), &insert.table)?;
+    let lock = store.table_lock(table.id);
+    let (_shared_guard, _exclusive_guard) =
+        if insert.overwrite { (None, Some(lock.write())) } else { (Some(lock.read()), None) };
+    let table = current_table(store, &table)?;
+    check_partitions(&table, &insert.partitions)?;
+
+    let positions: Vec<Option<usize>> = if insert.columns.is_empty() {
+        (0..table.columns.len()).map(Some).collect()
+    } else {
+        let mut seen = HashSet::new();
+        for name in &insert.columns {
+            if table.column(name).is_none() {
+                return Err(EngineError::NotFound(format!("Unknown column '{name}' in table {}", table.name)));
+            }
+            if !seen.insert(name) {
+                return Err(EngineError::InvalidInput(format!(
+                    "column {name} is listed twice in the INSERT into {}",
+                    table.name
+                )));
+            }
+        }
+        table.columns.iter().map(|c| insert.columns.iter().position(|n| n == &c.name)).collect()
+    };
+    let expected = positions.iter().filter(|p| p.is_some()).count();
+
+    let output = crate::query::collect_query(session, &insert.source)?;
+    if output.schema.fields().len() != expected {
+        return Err(EngineError::InvalidInput(format!(
+            "INSERT into {} expects {expected} column(s) but the rows have {}",
+            table.name,
+            output.schema.fields().len()
+        )));
+    }
+    let batches = output.batches.iter().map(|b| conform_batch(&table, b, &positions)).collect::<Result<Vec<_>>>()?;
+    let only = (!insert.partitions.is_empty()).then_some(insert.partitions.as_slice());
+    let (rows, mut written) = write_tablets(store, &table, &batches, only)?;
+    let mut txn = Transaction::new();
+    if insert.overwrite {
+        for partition in table.partitions.iter().filter(|p| only.is_none_or(|names| names.contains(&p.name))) {
+            for tablet in &partition.tablets {
+                txn.overwrite(*tablet, written.remove(tablet).unwrap_or_default());
+            }
+        }
+    }
+    for (tablet, segments) in written {
+        txn.append(tablet, segments);
+    }
+    store.commit(txn)?;
+    drop(output);
+    Ok(StatementResult::affected(rows))
+}
+
+pub(crate) fn truncate(session: &mut Session, name: &ObjectName, partitions: &[String]) -> Result<StatementResult> {
+    let shared = session.db.shared.clone();
+    let store = &shared.store;
+    let (_, table) = resolve::table(session, &store.snapshot(), name)?;
+    let lock = store.table_lock(table.id);
+    let _exclusive = lock.write();
+    let table = current_table(store, &table)?;
+    check_partitions(&table, partitions)?;
+    let mut txn = Transaction::new();
+    for partition in table.partitions.iter().filter(|p| partitions.is_empty() || partitions.contains(&p.name)) {
+        for tablet in &partition.tablets {
+            txn.overwrite(*tablet, Vec::new());
+        }
+    }
+    store.commit(txn)?;
+    Ok(StatementResult::ok())
+}
+
+pub(crate) fn delete(session: &mut Session, name: &ObjectName, selection: Option<sp::Expr>) -> Result<StatementResult> {
+    let shared = session.db.shared.clone();
+    let store = &shared.store;
+    let (db, table) = resolve::table(session, &store.snapshot(), name)?;
+    let lock = store.table_lock(table.id);
+    let _exclusive = lock.write();
+    let table = current_table(store, &table)?;
+    let Some(selection) = selection else {
+        let mut deleted = 0;
+        let state = store.snapshot();
+        let mut txn = Transaction::new();
+        for tablet in table.tablets() {
+            deleted += state.tablet(tablet).map(|v| v.rows()).unwrap_or(0);
+            txn.overwrite(tablet, Vec::new());
+        }
+        store.commit(txn)?;
+        return Ok(StatementResult::affected(deleted));
+    };
+
+    // Each segment is exposed as the table `__tessera_delete.s.segment`, and the condition is planned as
+    // part of a real query over it, so that subqueries in it resolve through the normal catalog.
+    let context = StatementContext::new(&shared.base_state, store.snapshot(), session.current_database.as_deref());
+    let state = context.state.clone();
+    let segment_schema = Arc::new(MemorySchemaProvider::new());
+    let segment_catalog = Arc::new(MemoryCatalogProvider::new());
+    segment_catalog.register_schema("s", segment_schema.clone())?;
+    context.ctx.register_catalog("__tessera_delete", segment_catalog);
+    let condition = selection.to_string();
+    let count_query = parse_query(&format!("SELECT count(*) FROM `__tessera_delete`.`s`.`segment` WHERE {condition}"))?;
+    let keep_query = parse_query(&format!(
+        "SELECT * FROM `__tessera_delete`.`s`.`segment` WHERE NOT coalesce(({condition}), false)"
+    ))?;
+    let qualified = format!("{}.{}", db.name, table.name);
+    let schema = table.arrow_schema();
+    let mut deleted = 0u64;
+    let mut txn = Transaction::new();
+    for tablet in table.tablets() {
+        let Some(version) = state.tablet(tablet) else { continue };
+        let mut removed = Vec::new();
+        let mut kept_batches = Vec::new();
+        for segment in &version.segments {
+            let provider =
+                Arc::new(TesseraTable::for_segments(&qualified, table.clone(), state.clone(), &[segment.id()]));
+            segment_schema.deregister_table("segment")?;
+            segment_schema.register_table("segment".to_string(), provider)?;
+            let counted = run_on(session, &context, &count_query)?;
+            let matched = counted
+                .first()
+                .and_then(|b| b.column(0).as_any().downcast_ref::<Int64Array>().map(|a| a.value(0)))
+                .unwrap_or(0);
+            if matched == 0 {
+                continue;
+            }
+            deleted += matched as u64;
+            removed.push(segment.id());
+            for batch in run_on(session, &context, &keep_query)? {
+                kept_batches.push(RecordBatch::try_new(schema.clone(), batch.columns().to_vec())?);
+            }
+        }
+        if !removed.is_empty() {
+            let written = store.write_segments(tablet, &schema, &kept_batches)?;
+            txn.replace(tablet, removed, written);
+        }
+    }
+    if !txn.is_empty() {
+        store.commit(txn)?;
+    }
+    drop(context);
+    Ok(StatementResult::affected(deleted))
+}
+
+fn parse_query(sql: &str) -> Result<sp::Query> {
+    match tessera_sql::parse_statement(sql)? {
+        tessera_sql::Statement::Query(q) => Ok(*q),
+        _ => Err(EngineError::Internal(format!("not a query: {sql}"))),
+    }
+}
+
+/// Plans and runs `query` in `context`.
+fn run_on(session: &Session, context: &StatementContext, query: &sp::Query) -> Result<Vec<RecordBatch>> {
+    let statement = DfStatement::Statement(Box::new(sp::Statement::Query(Box::new(query.clone()))));
+    session.db.block_on(async {
+        let plan = context.ctx.state().statement_to_plan(statement).await?;
+        Ok::<_, EngineError>(context.ctx.execute_logical_plan(plan).await?.collect().await?)
+    })?
+}
+
+/// Bulk append through the Rust API: columns matched by name.
+pub(crate) fn append_batches(db: &Database, database: &str, table: &str, batches: &[RecordBatch]) -> Result<u64> {
+    let store = &db.shared.store;
+    let state = store.snapshot();
+    let db_def = resolve::database(&state, database)?;
+    let table = state
+        .table_by_name(db_def.id, table)
+        .cloned()
+        .ok_or_else(|| EngineError::NotFound(format!("Unknown table '{database}.{table}'")))?;
+    let lock = store.table_lock(table.id);
+    let _shared = lock.read();
+    let table = current_table(store, &table)?;
+    let mut conformed = Vec::with_capacity(batches.len());
+    for batch in batches {
+        let schema = batch.schema();
+        for field in schema.fields() {
+            if table.column(field.name()).is_none() {
+                return Err(EngineError::NotFound(format!(
+                    "Unknown column '{}' in table {}",
+                    field.name(),
+                    table.name
+                )));
+            }
+        }
+        let positions: Vec<Option<usize>> =
+            table.columns.iter().map(|c| schema.fields().iter().position(|f| f.name() == &c.name)).collect();
+        conformed.push(conform_batch(&table, batch, &positions)?);
+    }
+    let mut txn = Transaction::new();
+    let rows = write_rows(store, &table, &conformed, None, &mut txn)?;
+    store.commit(txn)?;
+    Ok(rows)
+}

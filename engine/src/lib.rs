@@ -1,0 +1,49 @@
+//! # tessera-engine
+//!
+//! The top of the Tessera library: catalog statements, DML, and queries through DataFusion, over the
+//! durable storage of `tessera-storage`. It depends on `tessera-sql` (text -> statements),
+//! `tessera-storage` (where rows live) and `tessera-backup`; nothing depends on it but the `tessera`
+//! facade. DataFusion types appear only in [`datafusion_adapter`] and where statements hand it a plan.
+//!
+//! ## Life of a SELECT
+//! 1. [`Session::execute`] parses the text with `tessera-sql` into [`tessera_sql::Statement::Query`].
+//! 2. The statement pins the store's current `MetaState` (one consistent version of every table) and
+//!    builds a DataFusion context whose catalog resolves tables against that state.
+//! 3. DataFusion plans and optimizes the query; for each table scan it calls `TesseraTable::scan`, which
+//!    turns the pushed-down filters into a `ScanFilter`, prunes partitions, buckets and segments, and
+//!    returns a Parquet scan over the surviving segment files (row-group and page pruning included).
+//! 4. The plan runs on the database's tokio runtime; the batches are collected and returned. Until then
+//!    the pinned state keeps every file it names on disk, even if a concurrent statement replaced it.
+//!
+//! ## Life of an INSERT
+//! 1. The target table is resolved and its lock taken shared (INSERT OVERWRITE: exclusive).
+//! 2. The source (`VALUES` or a query) runs through DataFusion like a SELECT.
+//! 3. Each batch is cast to the table's column types, defaults fill omitted columns, NOT NULL and
+//!    length rules are checked, and every row is routed to its tablet (partition by value, bucket by
+//!    hash); a row that fits no partition fails the whole statement before anything is written.
+//! 4. One segment file per touched tablet is written and fsynced, then one storage commit publishes the
+//!    new tablet versions atomically. The statement returns only after that commit is durable.
+//!
+//! ## Life of a DDL statement
+//! CREATE/DROP/ALTER take the database-wide DDL lock (then the table's lock, exclusive), validate the
+//! new definition completely, and commit it — together with any rewritten segments — in one storage
+//! transaction.
+//!
+//! BACKUP and RESTORE join this list when they are built (see the project's issues).
+
+mod catalog;
+mod database;
+pub(crate) mod datafusion_adapter;
+mod dml;
+mod error;
+mod query;
+mod result;
+mod session;
+mod show;
+
+pub use database::{Database, Options};
+pub use datafusion_adapter::provider::ScanReport;
+pub use error::{EngineError, Result};
+pub use result::StatementResult;
+pub use session::Session;
+pub use tessera_storage::StoreOptions;

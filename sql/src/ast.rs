@@ -1,0 +1,222 @@
+//! The statements Tessera understands, as the parser produces them.
+//!
+//! Standard query syntax (SELECT, VALUES, expressions) is kept as `sqlparser` AST so that the engine can
+//! hand it to DataFusion's planner unchanged. Everything StarRocks-specific (table DDL with keys,
+//! partitions, buckets and properties; SHOW statements; ALTER TABLE forms) has its own types here.
+//!
+//! Identifiers are normalized the way DataFusion normalizes them: an unquoted identifier is lower-cased,
+//! a back-quoted one is kept exactly. Every name in this module has already been normalized.
+
+use sqlparser::ast as sp;
+
+/// A possibly database-qualified object name: `[db.]name`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectName {
+    pub database: Option<String>,
+    pub name: String,
+}
+
+impl std::fmt::Display for ObjectName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.database {
+            Some(db) => write!(f, "{db}.{}", self.name),
+            None => f.write_str(&self.name),
+        }
+    }
+}
+
+/// A literal as written in DDL (partition bounds, DEFAULT values, PROPERTIES values).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Literal {
+    Null,
+    Boolean(bool),
+    /// A number kept as written (`-12`, `3.50`, `1e3`), converted to the column type by the engine.
+    Number(String),
+    String(String),
+    /// `MAXVALUE` in a range partition bound.
+    MaxValue,
+    /// `CURRENT_TIMESTAMP` / `NOW()` as a DEFAULT.
+    CurrentTimestamp,
+}
+
+/// A column type as written. Lengths and precisions are validated by the engine, not the parser.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SqlType {
+    Boolean,
+    TinyInt,
+    SmallInt,
+    Int,
+    BigInt,
+    LargeInt,
+    Float,
+    Double,
+    /// DECIMAL / DECIMALV3 / NUMERIC with optional precision and scale.
+    Decimal(Option<u32>, Option<u32>),
+    Char(Option<u32>),
+    Varchar(Option<u32>),
+    String,
+    Date,
+    Datetime,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnSpec {
+    pub name: String,
+    pub data_type: SqlType,
+    /// `None` when neither NULL nor NOT NULL was written.
+    pub nullable: Option<bool>,
+    pub default: Option<Literal>,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    Duplicate,
+    Primary,
+    Unique,
+    Aggregate,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeySpec {
+    pub kind: KeyKind,
+    pub columns: Vec<String>,
+}
+
+/// One partition in `PARTITION BY RANGE/LIST (...) ( ... )` or `ALTER TABLE ... ADD PARTITION`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartitionSpec {
+    pub name: String,
+    pub if_not_exists: bool,
+    pub values: PartitionValues,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PartitionValues {
+    /// `VALUES LESS THAN (v, ...)` or `VALUES LESS THAN MAXVALUE` (then the tuple is `[MaxValue]`).
+    LessThan(Vec<Literal>),
+    /// `VALUES [(lo, ...), (hi, ...))`.
+    Fixed(Vec<Literal>, Vec<Literal>),
+    /// `VALUES IN (v1, v2)` gives one single-element tuple per value; `VALUES IN ((a, 1), (b, 2))` gives
+    /// one tuple per parenthesized group.
+    In(Vec<Vec<Literal>>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartitionKind {
+    Range,
+    List,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartitionBy {
+    pub kind: PartitionKind,
+    pub columns: Vec<String>,
+    pub partitions: Vec<PartitionSpec>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DistributionSpec {
+    /// `DISTRIBUTED BY HASH(cols) [BUCKETS n]`.
+    Hash { columns: Vec<String>, buckets: Option<u64> },
+    /// `DISTRIBUTED BY RANDOM [BUCKETS n]`.
+    Random { buckets: Option<u64> },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateTable {
+    pub name: ObjectName,
+    pub if_not_exists: bool,
+    /// Empty for `CREATE TABLE t [...] AS SELECT` without a column list.
+    pub columns: Vec<ColumnSpec>,
+    pub key: Option<KeySpec>,
+    pub comment: Option<String>,
+    pub partition_by: Option<PartitionBy>,
+    pub distribution: Option<DistributionSpec>,
+    /// `PROPERTIES ("k" = "v", ...)` in the order written; keys as written (not lower-cased).
+    pub properties: Vec<(String, String)>,
+    /// `AS <query>` for CREATE TABLE AS SELECT.
+    pub as_query: Option<Box<sp::Query>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum AlterTableOp {
+    AddPartition(PartitionSpec),
+    DropPartition {
+        name: String,
+        if_exists: bool,
+    },
+    /// `ADD COLUMN col type ... [FIRST | AFTER col]`; `after` is `Some("")` for FIRST.
+    AddColumn {
+        column: ColumnSpec,
+        after: Option<String>,
+    },
+    DropColumn {
+        name: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Insert {
+    pub table: ObjectName,
+    pub overwrite: bool,
+    /// `PARTITION (p1, p2)` after the table name; empty when absent.
+    pub partitions: Vec<String>,
+    /// Explicit column list; empty when absent.
+    pub columns: Vec<String>,
+    /// The source rows: a `VALUES` list or a query, as sqlparser parsed it.
+    pub source: Box<sp::Query>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Statement {
+    CreateDatabase {
+        name: String,
+        if_not_exists: bool,
+    },
+    DropDatabase {
+        name: String,
+        if_exists: bool,
+        force: bool,
+    },
+    Use {
+        database: String,
+    },
+    ShowDatabases,
+    ShowTables {
+        database: Option<String>,
+    },
+    CreateTable(Box<CreateTable>),
+    DropTable {
+        name: ObjectName,
+        if_exists: bool,
+        force: bool,
+    },
+    TruncateTable {
+        name: ObjectName,
+        partitions: Vec<String>,
+    },
+    AlterTable {
+        name: ObjectName,
+        op: AlterTableOp,
+    },
+    ShowCreateTable {
+        name: ObjectName,
+    },
+    /// `DESC t` / `DESCRIBE t` / `SHOW COLUMNS FROM t`.
+    Describe {
+        name: ObjectName,
+    },
+    ShowPartitions {
+        name: ObjectName,
+    },
+    Insert(Box<Insert>),
+    Delete {
+        table: ObjectName,
+        selection: Option<sp::Expr>,
+    },
+    /// A query (SELECT, WITH, VALUES, ...) for DataFusion.
+    Query(Box<sp::Query>),
+    /// `EXPLAIN [VERBOSE | ANALYZE] <query>`: the whole sqlparser statement, for DataFusion.
+    Explain(Box<sp::Statement>),
+}

@@ -1,0 +1,105 @@
+//! Queries and DML: SELECT / WITH / VALUES queries, INSERT INTO / OVERWRITE, DELETE, and EXPLAIN.
+//!
+//! The standard parts (the query, the INSERT source, the DELETE condition, the explained query) are
+//! parsed by sqlparser's own functions and kept as sqlparser AST; only the Tessera-specific framing
+//! (target table, PARTITION list, column list) is parsed here.
+
+use sqlparser::ast as sp;
+use sqlparser::tokenizer::Token;
+
+use super::StmtParser;
+use crate::ast::{Insert, Statement};
+use crate::error::ParseError;
+
+impl StmtParser<'_> {
+    /// A query: SELECT, WITH, VALUES or a parenthesized query.
+    pub(crate) fn query(&mut self) -> Result<Statement, ParseError> {
+        Ok(Statement::Query(self.sp_query()?))
+    }
+
+    /// sqlparser's `parse_query`, with its error converted.
+    fn sp_query(&mut self) -> Result<Box<sp::Query>, ParseError> {
+        let query = self.p.parse_query();
+        query.map_err(|e| self.sqlparser_error(e))
+    }
+
+    /// `INSERT {INTO | OVERWRITE} [TABLE] [db.]t [PARTITION (p, ...)] [(c, ...)] {VALUES ... | query}`.
+    pub(crate) fn insert(&mut self) -> Result<Statement, ParseError> {
+        self.expect_word("INSERT")?;
+        let overwrite = if self.parse_word("INTO") {
+            false
+        } else if self.parse_word("OVERWRITE") {
+            true
+        } else {
+            return Err(self.expected("INTO or OVERWRITE after INSERT"));
+        };
+        let _ = self.parse_word("TABLE");
+        let table = self.object_name("table name")?;
+        let partitions = self.optional_partition_names()?;
+        // `(` starts either the column list or a parenthesized query.
+        let columns = if self.p.peek_token_ref().token == Token::LParen && !self.query_starts_at(1) {
+            self.paren_ident_list("column name", "the column list must not be empty")?
+        } else {
+            Vec::new()
+        };
+        if !self.peek_query_start() {
+            return Err(self.expected("VALUES or a query"));
+        }
+        let source = self.sp_query()?;
+        Ok(Statement::Insert(Box::new(Insert { table, overwrite, partitions, columns, source })))
+    }
+
+    /// `DELETE FROM [db.]t [WHERE expr]`.
+    pub(crate) fn delete(&mut self) -> Result<Statement, ParseError> {
+        self.expect_word("DELETE")?;
+        self.expect_word("FROM")?;
+        let table = self.object_name("table name")?;
+        let selection = if self.parse_word("WHERE") {
+            let expr = self.p.parse_expr();
+            Some(expr.map_err(|e| self.sqlparser_error(e))?)
+        } else {
+            None
+        };
+        if !self.at_statement_end() {
+            return Err(self.expected("WHERE or end of statement"));
+        }
+        Ok(Statement::Delete { table, selection })
+    }
+
+    /// `EXPLAIN [ANALYZE] [VERBOSE] [FORMAT [=] fmt] <query>`.
+    ///
+    /// Builds exactly the `sp::Statement::Explain` that sqlparser's `parse_statement` produces for these
+    /// forms, but parses the explained query with `parse_query` directly: sqlparser would otherwise
+    /// swallow a syntax error in the query and retry it as `EXPLAIN <table name>`, losing the message.
+    pub(crate) fn explain(&mut self) -> Result<Statement, ParseError> {
+        self.expect_word("EXPLAIN")?;
+        let analyze = self.parse_word("ANALYZE");
+        let verbose = self.parse_word("VERBOSE");
+        let format = if self.parse_word("FORMAT") {
+            let assignment = self.consume(&Token::Eq);
+            let format = self.p.parse_analyze_format();
+            let format = format.map_err(|e| self.sqlparser_error(e))?;
+            Some(if assignment {
+                sp::AnalyzeFormatKind::Assignment(format)
+            } else {
+                sp::AnalyzeFormatKind::Keyword(format)
+            })
+        } else {
+            None
+        };
+        if !self.peek_query_start() {
+            return Err(self.expected("a query (SELECT, WITH, VALUES) after EXPLAIN"));
+        }
+        let query = self.sp_query()?;
+        Ok(Statement::Explain(Box::new(sp::Statement::Explain {
+            describe_alias: sp::DescribeAlias::Explain,
+            analyze,
+            verbose,
+            query_plan: false,
+            estimate: false,
+            statement: Box::new(sp::Statement::Query(query)),
+            format,
+            options: None,
+        })))
+    }
+}

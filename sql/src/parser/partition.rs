@@ -1,0 +1,134 @@
+//! Partitioning syntax: `PARTITION BY RANGE|LIST (cols) ( partition, ... )` in CREATE TABLE and the
+//! single partition of `ALTER TABLE ... ADD PARTITION`.
+//!
+//! A partition is `PARTITION [IF NOT EXISTS] name VALUES` followed by `LESS THAN (v, ...)`,
+//! `LESS THAN MAXVALUE`, the half-open `[(lo, ...), (hi, ...))`, or `IN (v, ...)` /
+//! `IN ((a, b), ...)`. Whether the values fit the partition columns is the engine's business; the
+//! parser only checks that RANGE tables get range partitions and LIST tables list partitions.
+
+use sqlparser::tokenizer::Token;
+
+use super::tokens::LiteralOptions;
+use super::StmtParser;
+use crate::ast::{Literal, PartitionBy, PartitionKind, PartitionSpec, PartitionValues};
+use crate::error::ParseError;
+
+impl StmtParser<'_> {
+    /// `PARTITION BY RANGE|LIST (cols) ( partition, ... )`.
+    pub(crate) fn partition_by(&mut self) -> Result<PartitionBy, ParseError> {
+        self.expect_word("PARTITION")?;
+        self.expect_word("BY")?;
+        let kind = if self.parse_word("RANGE") {
+            PartitionKind::Range
+        } else if self.parse_word("LIST") {
+            PartitionKind::List
+        } else {
+            return Err(self.expected("RANGE or LIST after PARTITION BY (expression partitioning is not supported)"));
+        };
+        let kind_name = kind_name(kind);
+        let columns = self.paren_ident_list(
+            "partition column name",
+            &format!("PARTITION BY {kind_name} needs at least one partition column"),
+        )?;
+
+        let open = self.p.peek_token_ref().clone();
+        self.expect(&Token::LParen)?;
+        if self.peek_word("START") {
+            return Err(self.error_here(
+                "batch partition creation (START ... END ... EVERY) is not supported; list the partitions",
+            ));
+        }
+        let partitions = if self.p.peek_token_ref().token == Token::RParen {
+            Vec::new()
+        } else {
+            self.comma_separated(|p| p.partition_of(kind))?
+        };
+        self.expect(&Token::RParen)?;
+        if kind == PartitionKind::List && partitions.is_empty() {
+            return Err(self.error_at(&open, "PARTITION BY LIST needs at least one partition"));
+        }
+        Ok(PartitionBy { kind, columns, partitions })
+    }
+
+    /// One partition in a `PARTITION BY` list, checked against the partitioning kind.
+    fn partition_of(&mut self, kind: PartitionKind) -> Result<PartitionSpec, ParseError> {
+        let start = self.p.peek_token_ref().clone();
+        let spec = self.partition_spec()?;
+        let fits = match kind {
+            PartitionKind::Range => !matches!(spec.values, PartitionValues::In(_)),
+            PartitionKind::List => matches!(spec.values, PartitionValues::In(_)),
+        };
+        if fits {
+            return Ok(spec);
+        }
+        let wanted = match kind {
+            PartitionKind::Range => "VALUES LESS THAN (...) or VALUES [(...), (...))",
+            PartitionKind::List => "VALUES IN (...)",
+        };
+        Err(self.error_at(
+            &start,
+            format!("partition {} of a {} partitioned table needs {wanted}", spec.name, kind_name(kind)),
+        ))
+    }
+
+    /// `PARTITION [IF NOT EXISTS] name VALUES ...`.
+    pub(crate) fn partition_spec(&mut self) -> Result<PartitionSpec, ParseError> {
+        self.expect_word("PARTITION")?;
+        let if_not_exists = self.parse_words(&["IF", "NOT", "EXISTS"]);
+        let name = self.ident("partition name")?;
+        self.expect_word("VALUES")?;
+        let values = self.partition_values()?;
+        Ok(PartitionSpec { name, if_not_exists, values })
+    }
+
+    /// What follows `VALUES`.
+    fn partition_values(&mut self) -> Result<PartitionValues, ParseError> {
+        if self.parse_words(&["LESS", "THAN"]) {
+            if self.parse_word("MAXVALUE") {
+                return Ok(PartitionValues::LessThan(vec![Literal::MaxValue]));
+            }
+            return Ok(PartitionValues::LessThan(self.value_tuple(true)?));
+        }
+        if self.consume(&Token::LBracket) {
+            let lower = self.value_tuple(false)?;
+            self.expect(&Token::Comma)?;
+            let upper = self.value_tuple(false)?;
+            if self.p.peek_token_ref().token != Token::RParen {
+                return Err(self.expected("')' closing the half-open range [(...), (...))"));
+            }
+            self.p.advance_token();
+            return Ok(PartitionValues::Fixed(lower, upper));
+        }
+        if self.parse_word("IN") {
+            self.expect(&Token::LParen)?;
+            let tuples = if self.p.peek_token_ref().token == Token::LParen {
+                self.comma_separated(|p| p.value_tuple(false))?
+            } else {
+                self.comma_separated(|p| p.partition_value(false).map(|v| vec![v]))?
+            };
+            self.expect(&Token::RParen)?;
+            return Ok(PartitionValues::In(tuples));
+        }
+        Err(self.expected("LESS THAN, '[' or IN after VALUES"))
+    }
+
+    /// `(v, ...)` with at least one value.
+    fn value_tuple(&mut self, max_value: bool) -> Result<Vec<Literal>, ParseError> {
+        self.expect(&Token::LParen)?;
+        let values = self.comma_separated(|p| p.partition_value(max_value))?;
+        self.expect(&Token::RParen)?;
+        Ok(values)
+    }
+
+    fn partition_value(&mut self, max_value: bool) -> Result<Literal, ParseError> {
+        let options = LiteralOptions { max_value, current_timestamp: false };
+        self.literal(options, "a partition value")
+    }
+}
+
+fn kind_name(kind: PartitionKind) -> &'static str {
+    match kind {
+        PartitionKind::Range => "RANGE",
+        PartitionKind::List => "LIST",
+    }
+}

@@ -1,0 +1,15 @@
+//! Integration tests of the `tessera-sql` public API, one concept per module.
+
+mod alter_table;
+mod common;
+mod create_table;
+mod database;
+mod dml;
+mod errors;
+mod garbage;
+mod identifiers;
+mod partitions;
+mod queries;
+mod split;
+mod statements;
+mod table_ops;

@@ -1,0 +1,45 @@
+//! # tessera-storage
+//!
+//! The data directory of a Tessera database: metadata in RocksDB, rows in immutable Parquet segment
+//! files grouped by tablet (one partition x one bucket), versions, pruning, compaction and crash
+//! recovery. No SQL and no DataFusion here: the engine above decides *what* to write; this crate makes
+//! it durable and atomic, and decides *where* rows go.
+//!
+//! What callers may rely on:
+//! - **Atomic, durable commits.** A [`Transaction`] becomes visible all at once, only after it is on
+//!   disk (segment files fsynced, then one synced RocksDB batch). A crash at any instant exposes either
+//!   all of it or none of it.
+//! - **Snapshot isolation.** [`Store::snapshot`] returns one consistent state of every table; holding it
+//!   keeps every file it refers to on disk. Readers never block writers.
+//! - **Ids are never reused** within a data directory.
+//! - **Single writer process.** A second process opening the same directory gets
+//!   [`StorageError::Locked`].
+//! - **Leftovers of a crash are removed on open**: files no committed version refers to.
+//!
+//! The on-disk layout is documented in `docs/storage-format.md`.
+
+pub mod catalog;
+mod compaction;
+pub mod error;
+pub mod ids;
+mod keys;
+pub mod pruning;
+pub mod routing;
+pub mod segment;
+pub mod state;
+mod store;
+pub mod transaction;
+pub mod value;
+pub mod version;
+
+pub use catalog::*;
+pub use error::{Result, StorageError};
+pub use ids::*;
+pub use keys::DIRECTORY_FORMAT_VERSION;
+pub use pruning::{ColumnRange, ScanFilter};
+pub use segment::{PendingSegment, Segment, SegmentMeta};
+pub use state::MetaState;
+pub use store::{Store, StoreOptions};
+pub use transaction::Transaction;
+pub use value::Value;
+pub use version::TabletVersion;

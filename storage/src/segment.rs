@@ -1,0 +1,220 @@
+//! Segments: the immutable Parquet files that hold a tablet's rows.
+//!
+//! A segment is written once (`data/<tablet_id>/<segment_id>.parquet`), fsynced with its directory, and
+//! only then referenced by a committed tablet version. Its [`SegmentMeta`] (rows, bytes, BLAKE3 checksum,
+//! per-column min/max/null count) lives in the metadata so that pruning and backup never open the file.
+//!
+//! Lifetime: a [`Segment`] is shared by every version (and every reader's pinned snapshot) that contains
+//! it. When a commit removes it from its tablet it is marked obsolete, and the file is deleted when the
+//! last holder drops it. A crash before that leaves an orphan that the next open removes.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::ArrowWriter;
+use parquet::basic::Compression;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{IoContext, Result, StorageError};
+use crate::ids::{SegmentId, TabletId};
+use crate::value::{column_min_max, Value};
+
+/// Per-column statistics of one segment. `min`/`max` are absent when every value is null or the type
+/// has no usable order (floating point, because of NaN).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ColumnStats {
+    pub name: String,
+    pub min: Option<Value>,
+    pub max: Option<Value>,
+    pub nulls: u64,
+}
+
+/// What the metadata records about a segment file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SegmentMeta {
+    pub id: SegmentId,
+    pub rows: u64,
+    /// File size in bytes.
+    pub bytes: u64,
+    /// BLAKE3 of the whole file, hex.
+    pub checksum: String,
+    pub columns: Vec<ColumnStats>,
+}
+
+impl SegmentMeta {
+    pub fn column(&self, name: &str) -> Option<&ColumnStats> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+/// The path of a segment file relative to the data directory's `data/` folder.
+pub fn segment_file_name(tablet: TabletId, segment: SegmentId) -> PathBuf {
+    PathBuf::from(tablet.0.to_string()).join(format!("{}.parquet", segment.0))
+}
+
+/// A committed segment shared by the versions that contain it.
+#[derive(Debug)]
+pub struct Segment {
+    pub meta: SegmentMeta,
+    pub tablet: TabletId,
+    path: PathBuf,
+    obsolete: AtomicBool,
+}
+
+impl Segment {
+    pub(crate) fn new(meta: SegmentMeta, tablet: TabletId, path: PathBuf) -> Arc<Segment> {
+        Arc::new(Segment { meta, tablet, path, obsolete: AtomicBool::new(false) })
+    }
+
+    pub fn id(&self) -> SegmentId {
+        self.meta.id
+    }
+
+    /// Absolute path of the file. Valid as long as this `Segment` is alive.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Called once a committed version no longer contains the segment: the file goes when the last
+    /// reader lets go.
+    pub(crate) fn mark_obsolete(&self) {
+        self.obsolete.store(true, Ordering::Release);
+    }
+}
+
+impl Drop for Segment {
+    fn drop(&mut self) {
+        if self.obsolete.load(Ordering::Acquire) {
+            if let Err(e) = std::fs::remove_file(&self.path) {
+                if e.kind() != std::io::ErrorKind::NotFound {
+                    log::warn!("could not delete obsolete segment {}: {e}", self.path.display());
+                }
+            }
+        }
+    }
+}
+
+/// A segment written to disk but not yet committed. Dropping it uncommitted deletes the file, so a
+/// statement that fails halfway leaves nothing behind.
+#[derive(Debug)]
+pub struct PendingSegment {
+    pub meta: SegmentMeta,
+    pub tablet: TabletId,
+    pub(crate) path: PathBuf,
+    pub(crate) committed: bool,
+}
+
+impl Drop for PendingSegment {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// How segment files are laid out.
+#[derive(Debug, Clone)]
+pub struct SegmentFormat {
+    /// Rows per Parquet row group (the unit DataFusion prunes and parallelizes by).
+    pub row_group_rows: usize,
+}
+
+/// A `Write` that hashes and counts what passes through it.
+struct HashingWriter {
+    inner: BufWriter<File>,
+    hasher: blake3::Hasher,
+    bytes: u64,
+}
+
+impl Write for HashingWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Writes `batches` (all of `schema`) to a new file at `path`, fsyncs it, and returns its metadata.
+/// The caller fsyncs the directory.
+pub(crate) fn write_segment_file(
+    path: &Path,
+    id: SegmentId,
+    schema: &SchemaRef,
+    batches: &[RecordBatch],
+    format: &SegmentFormat,
+) -> Result<SegmentMeta> {
+    let file = File::create_new(path).at(path)?;
+    let sink =
+        HashingWriter { inner: BufWriter::with_capacity(1 << 20, file), hasher: blake3::Hasher::new(), bytes: 0 };
+    let props = WriterProperties::builder()
+        .set_compression(Compression::LZ4_RAW)
+        .set_statistics_enabled(EnabledStatistics::Page)
+        .set_max_row_group_row_count(Some(format.row_group_rows.max(1)))
+        .build();
+    let mut writer = ArrowWriter::try_new(sink, schema.clone(), Some(props))?;
+    let mut rows = 0u64;
+    let mut stats: Vec<ColumnStats> = schema
+        .fields()
+        .iter()
+        .map(|f| ColumnStats { name: f.name().clone(), min: None, max: None, nulls: 0 })
+        .collect();
+    for batch in batches {
+        if batch.schema().fields() != schema.fields() {
+            return Err(StorageError::Internal(format!(
+                "segment batch schema {:?} differs from the table schema {:?}",
+                batch.schema(),
+                schema
+            )));
+        }
+        rows += batch.num_rows() as u64;
+        for (stat, column) in stats.iter_mut().zip(batch.columns()) {
+            let (lo, hi, nulls) = column_min_max(column.as_ref())?;
+            stat.nulls += nulls;
+            if let Some(lo) = lo {
+                if stat.min.as_ref().is_none_or(|m| lo.compare(m).is_lt()) {
+                    stat.min = Some(lo);
+                }
+            }
+            if let Some(hi) = hi {
+                if stat.max.as_ref().is_none_or(|m| hi.compare(m).is_gt()) {
+                    stat.max = Some(hi);
+                }
+            }
+        }
+        writer.write(batch)?;
+    }
+    let mut sink = writer.into_inner()?;
+    sink.flush().at(path)?;
+    let HashingWriter { inner, hasher, bytes } = sink;
+    let file = inner.into_inner().map_err(|e| StorageError::io(path, e.into_error()))?;
+    file.sync_all().at(path)?;
+    Ok(SegmentMeta { id, rows, bytes, checksum: hasher.finalize().to_hex().to_string(), columns: stats })
+}
+
+/// Reads a whole segment file into batches of the schema it was written with.
+pub fn read_segment_file(path: &Path) -> Result<Vec<RecordBatch>> {
+    let file = File::open(path).at(path)?;
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)?.with_batch_size(64 * 1024).build()?;
+    let mut out = Vec::new();
+    for batch in reader {
+        out.push(batch?);
+    }
+    Ok(out)
+}
+
+/// Fsyncs a directory so that entries created or removed in it survive a crash.
+pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
+    File::open(dir).and_then(|d| d.sync_all()).at(dir)
+}

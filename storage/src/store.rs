@@ -1,0 +1,579 @@
+//! `Store`: the data directory. Opens and locks it, loads the metadata, removes crash leftovers, writes
+//! segments and commits transactions.
+//!
+//! Commit protocol (DESIGN.md section 3): segment files are written and fsynced (with their directory)
+//! first; then one RocksDB `WriteBatch`, written with `sync`, records every changed catalog record and
+//! tablet version; only then is the new [`MetaState`] published to readers. A crash before the batch
+//! leaves unreferenced files that the next open deletes; after it, everything is durable.
+//!
+//! Lock order (outer to inner): a table's lock ([`Store::table_lock`]) -> `commit_lock` -> `state`.
+//! `state` is held only to swap an `Arc`, never across I/O.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::{self, File, TryLockError};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+use parking_lot::{Mutex, RwLock};
+use rocksdb::{Direction, IteratorMode, WriteBatch, WriteOptions, DB};
+
+use crate::catalog::{DatabaseDef, TableDef};
+use crate::compaction::Compactor;
+use crate::error::{IoContext, Result, StorageError};
+use crate::ids::{SegmentId, TableId, TabletId};
+use crate::keys;
+use crate::segment::{read_segment_file, segment_file_name, sync_dir, PendingSegment, Segment, SegmentFormat};
+use crate::state::MetaState;
+use crate::transaction::{Op, SegmentRemoval, Transaction};
+use crate::version::{TabletRecord, TabletVersion};
+
+/// Tuning knobs of a store. The defaults suit real data; tests shrink them to exercise many segments.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// Largest number of rows written into one segment file.
+    pub segment_max_rows: usize,
+    /// Rows per Parquet row group.
+    pub row_group_rows: usize,
+    /// Run background compaction.
+    pub compaction: bool,
+    /// A tablet is compacted when it has at least this many small segments.
+    pub compaction_min_segments: usize,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            segment_max_rows: 1 << 20,
+            row_group_rows: 128 * 1024,
+            compaction: true,
+            compaction_min_segments: 8,
+        }
+    }
+}
+
+pub(crate) struct Inner {
+    pub(crate) dir: PathBuf,
+    data_dir: PathBuf,
+    pub(crate) options: StoreOptions,
+    meta: DB,
+    state: RwLock<Arc<MetaState>>,
+    commit_lock: Mutex<()>,
+    next_id: AtomicU64,
+    poisoned: Mutex<Option<String>>,
+    table_locks: Mutex<HashMap<TableId, Arc<RwLock<()>>>>,
+    /// Receives the tablets each commit added segments to.
+    compaction_hints: Mutex<Option<crossbeam::channel::Sender<TabletId>>>,
+    /// Held (locked) for as long as the store is open.
+    _lock_file: File,
+}
+
+/// An open data directory. Dropping it stops background work and releases the directory.
+pub struct Store {
+    pub(crate) inner: Arc<Inner>,
+    compactor: Option<Compactor>,
+}
+
+const LOCK_FILE: &str = "tessera.lock";
+
+impl Store {
+    /// Opens (creating if needed) the data directory `dir`.
+    pub fn open(dir: &Path, options: StoreOptions) -> Result<Store> {
+        fs::create_dir_all(dir).at(dir)?;
+        let lock_path = dir.join(LOCK_FILE);
+        let lock_file =
+            fs::OpenOptions::new().create(true).truncate(false).write(true).open(&lock_path).at(&lock_path)?;
+        match lock_file.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => {
+                return Err(StorageError::Locked { path: dir.to_path_buf(), lock: lock_path });
+            }
+            Err(TryLockError::Error(e)) => return Err(StorageError::io(&lock_path, e)),
+        }
+        let data_dir = dir.join("data");
+        for sub in ["data", "snapshots", "staging"] {
+            let p = dir.join(sub);
+            fs::create_dir_all(&p).at(&p)?;
+        }
+        sync_dir(dir)?;
+
+        let mut db_options = rocksdb::Options::default();
+        db_options.create_if_missing(true);
+        db_options.set_paranoid_checks(true);
+        let meta = DB::open(&db_options, dir.join("meta"))?;
+
+        let (state, max_id) = load_state(&meta, &data_dir)?;
+        let persisted_next = read_u64(&meta, keys::NEXT_ID_KEY)?.unwrap_or(1);
+        let next_id = persisted_next.max(max_id + 1);
+        let inner = Arc::new(Inner {
+            dir: dir.to_path_buf(),
+            data_dir,
+            options: options.clone(),
+            meta,
+            state: RwLock::new(Arc::new(state)),
+            commit_lock: Mutex::new(()),
+            next_id: AtomicU64::new(next_id),
+            poisoned: Mutex::new(None),
+            table_locks: Mutex::new(HashMap::new()),
+            compaction_hints: Mutex::new(None),
+            _lock_file: lock_file,
+        });
+        inner.remove_orphans()?;
+        let compactor = if options.compaction { Some(Compactor::start(inner.clone())) } else { None };
+        Ok(Store { inner, compactor })
+    }
+
+    /// The data directory.
+    pub fn dir(&self) -> &Path {
+        &self.inner.dir
+    }
+
+    pub fn options(&self) -> &StoreOptions {
+        &self.inner.options
+    }
+
+    /// The current committed state. Holding it pins every version (and file) in it.
+    pub fn snapshot(&self) -> Arc<MetaState> {
+        self.inner.snapshot()
+    }
+
+    /// A fresh id, never handed out before in this directory.
+    pub fn allocate_id(&self) -> u64 {
+        self.inner.allocate_id()
+    }
+
+    /// The lock that orders changes to one table: appends (INSERT) and compaction take it shared;
+    /// statements that remove or rewrite rows or change the table's shape take it exclusive.
+    pub fn table_lock(&self, table: TableId) -> Arc<RwLock<()>> {
+        self.inner.table_lock(table)
+    }
+
+    /// Writes rows for one tablet into new segment files (at most `segment_max_rows` rows each).
+    pub fn write_segments(
+        &self,
+        tablet: TabletId,
+        schema: &SchemaRef,
+        batches: &[RecordBatch],
+    ) -> Result<Vec<PendingSegment>> {
+        self.inner.write_segments(tablet, schema, batches)
+    }
+
+    /// Reads every row of a committed segment.
+    pub fn read_segment(&self, segment: &Segment) -> Result<Vec<RecordBatch>> {
+        read_segment_file(segment.path())
+    }
+
+    /// Commits a transaction atomically and durably, and returns the state it produced.
+    pub fn commit(&self, txn: Transaction) -> Result<Arc<MetaState>> {
+        self.inner.commit(txn)
+    }
+
+    /// Compacts every tablet that has enough small segments, now, in the calling thread. Returns the
+    /// number of tablets compacted.
+    pub fn compact_all(&self) -> Result<usize> {
+        let tablets: Vec<TabletId> = self.snapshot().tablets.keys().copied().collect();
+        let mut n = 0;
+        for tablet in tablets {
+            if crate::compaction::compact_tablet(&self.inner, tablet, 2)? {
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        if let Some(c) = self.compactor.take() {
+            c.stop();
+        }
+    }
+}
+
+impl Inner {
+    pub(crate) fn snapshot(&self) -> Arc<MetaState> {
+        self.state.read().clone()
+    }
+
+    pub(crate) fn allocate_id(&self) -> u64 {
+        self.next_id.fetch_add(1, Ordering::SeqCst)
+    }
+
+    pub(crate) fn table_lock(&self, table: TableId) -> Arc<RwLock<()>> {
+        self.table_locks.lock().entry(table).or_default().clone()
+    }
+
+    pub(crate) fn set_compaction_hints(&self, tx: Option<crossbeam::channel::Sender<TabletId>>) {
+        *self.compaction_hints.lock() = tx;
+    }
+
+    pub(crate) fn write_segments(
+        &self,
+        tablet: TabletId,
+        schema: &SchemaRef,
+        batches: &[RecordBatch],
+    ) -> Result<Vec<PendingSegment>> {
+        let dir = self.data_dir.join(tablet.0.to_string());
+        if !dir.exists() {
+            fs::create_dir_all(&dir).at(&dir)?;
+            sync_dir(&self.data_dir)?;
+        }
+        let format = SegmentFormat { row_group_rows: self.options.row_group_rows };
+        let max_rows = self.options.segment_max_rows.max(1);
+        let mut out = Vec::new();
+        let mut chunk: Vec<RecordBatch> = Vec::new();
+        let mut chunk_rows = 0usize;
+        let flush = |chunk: &mut Vec<RecordBatch>, out: &mut Vec<PendingSegment>| -> Result<()> {
+            if chunk.is_empty() {
+                return Ok(());
+            }
+            let id = SegmentId(self.allocate_id());
+            let path = self.data_dir.join(segment_file_name(tablet, id));
+            // The guard exists before the file so that any failure below removes it.
+            let mut pending = PendingSegment {
+                meta: crate::segment::SegmentMeta {
+                    id,
+                    rows: 0,
+                    bytes: 0,
+                    checksum: String::new(),
+                    columns: Vec::new(),
+                },
+                tablet,
+                path: path.clone(),
+                committed: false,
+            };
+            pending.meta = crate::segment::write_segment_file(&path, id, schema, chunk, &format)?;
+            out.push(pending);
+            chunk.clear();
+            Ok(())
+        };
+        for batch in batches {
+            let mut offset = 0;
+            while offset < batch.num_rows() {
+                let take = (max_rows - chunk_rows).min(batch.num_rows() - offset);
+                chunk.push(batch.slice(offset, take));
+                chunk_rows += take;
+                offset += take;
+                if chunk_rows == max_rows {
+                    flush(&mut chunk, &mut out)?;
+                    chunk_rows = 0;
+                }
+            }
+        }
+        flush(&mut chunk, &mut out)?;
+        if !out.is_empty() {
+            sync_dir(&dir)?;
+        }
+        Ok(out)
+    }
+
+    pub(crate) fn commit(&self, txn: Transaction) -> Result<Arc<MetaState>> {
+        let _commit = self.commit_lock.lock();
+        if let Some(reason) = self.poisoned.lock().clone() {
+            return Err(StorageError::Poisoned(reason));
+        }
+        let base = self.snapshot();
+        let mut next = (*base).clone();
+        let mut dirty_databases = HashSet::new();
+        let mut dirty_tables = HashSet::new();
+        let mut dirty_tablets = HashSet::new();
+        let mut pendings: Vec<PendingSegment> = Vec::new();
+        let mut grown_tablets = Vec::new();
+
+        for op in txn.ops {
+            match op {
+                Op::PutDatabase(def) => {
+                    if next.databases.values().any(|d| d.name == def.name && d.id != def.id) {
+                        return Err(StorageError::Conflict(format!("database {} already exists", def.name)));
+                    }
+                    dirty_databases.insert(def.id);
+                    next.databases.insert(def.id, Arc::new(def));
+                }
+                Op::DropDatabase(id) => {
+                    if let Some(t) = next.tables.values().find(|t| t.database_id == id) {
+                        return Err(StorageError::Internal(format!(
+                            "database {id} dropped while it still has table {}",
+                            t.name
+                        )));
+                    }
+                    dirty_databases.insert(id);
+                    next.databases.remove(&id);
+                }
+                Op::PutTable(mut def) => {
+                    if !next.databases.contains_key(&def.database_id) {
+                        return Err(StorageError::Conflict(format!("the database of table {} was dropped", def.name)));
+                    }
+                    if next
+                        .tables
+                        .values()
+                        .any(|t| t.database_id == def.database_id && t.name == def.name && t.id != def.id)
+                    {
+                        return Err(StorageError::Conflict(format!("table {} already exists", def.name)));
+                    }
+                    def.sort_partitions();
+                    let new_tablets: HashSet<TabletId> = def.tablets().collect();
+                    if let Some(old) = next.tables.get(&def.id).cloned() {
+                        for t in old.tablets().filter(|t| !new_tablets.contains(t)) {
+                            next.tablets.remove(&t);
+                            dirty_tablets.insert(t);
+                        }
+                    }
+                    for p in &def.partitions {
+                        for &t in &p.tablets {
+                            if let std::collections::hash_map::Entry::Vacant(slot) = next.tablets.entry(t) {
+                                slot.insert(Arc::new(TabletVersion {
+                                    tablet: t,
+                                    table: def.id,
+                                    partition: p.id,
+                                    version: 1,
+                                    segments: Vec::new(),
+                                }));
+                                dirty_tablets.insert(t);
+                            }
+                        }
+                    }
+                    dirty_tables.insert(def.id);
+                    next.tables.insert(def.id, Arc::new(def));
+                }
+                Op::DropTable(id) => {
+                    if let Some(old) = next.tables.remove(&id) {
+                        for t in old.tablets() {
+                            next.tablets.remove(&t);
+                            dirty_tablets.insert(t);
+                        }
+                    }
+                    dirty_tables.insert(id);
+                }
+                Op::ChangeSegments { tablet, remove, add } => {
+                    let current = next.tablets.get(&tablet).cloned().ok_or_else(|| {
+                        StorageError::Conflict(format!("tablet {tablet} was dropped while it was being written"))
+                    })?;
+                    let mut segments = match remove {
+                        SegmentRemoval::All => Vec::new(),
+                        SegmentRemoval::Exactly(ids) => {
+                            let remove: HashSet<SegmentId> = ids.iter().copied().collect();
+                            let kept: Vec<_> =
+                                current.segments.iter().filter(|s| !remove.contains(&s.id())).cloned().collect();
+                            if kept.len() + remove.len() != current.segments.len() {
+                                return Err(StorageError::Conflict(format!(
+                                    "tablet {tablet} changed while its segments were being rewritten"
+                                )));
+                            }
+                            kept
+                        }
+                    };
+                    for p in &add {
+                        if p.tablet != tablet {
+                            return Err(StorageError::Internal(format!(
+                                "segment {} written for tablet {} committed to tablet {tablet}",
+                                p.meta.id, p.tablet
+                            )));
+                        }
+                        segments.push(Segment::new(p.meta.clone(), tablet, p.path.clone()));
+                    }
+                    if !add.is_empty() {
+                        grown_tablets.push(tablet);
+                    }
+                    pendings.extend(add);
+                    next.tablets.insert(
+                        tablet,
+                        Arc::new(TabletVersion {
+                            tablet,
+                            table: current.table,
+                            partition: current.partition,
+                            version: current.version + 1,
+                            segments,
+                        }),
+                    );
+                    dirty_tablets.insert(tablet);
+                }
+            }
+        }
+        next.commit_seq = base.commit_seq + 1;
+
+        let mut batch = WriteBatch::default();
+        for id in &dirty_databases {
+            match next.databases.get(id) {
+                Some(def) => batch.put(keys::database_key(*id), to_json(def.as_ref())?),
+                None => batch.delete(keys::database_key(*id)),
+            }
+        }
+        for id in &dirty_tables {
+            match next.tables.get(id) {
+                Some(def) => batch.put(keys::table_key(*id), to_json(def.as_ref())?),
+                None => batch.delete(keys::table_key(*id)),
+            }
+        }
+        for id in &dirty_tablets {
+            match next.tablets.get(id) {
+                Some(v) => batch.put(keys::tablet_key(*id), to_json(&v.record())?),
+                None => batch.delete(keys::tablet_key(*id)),
+            }
+        }
+        batch.put(keys::NEXT_ID_KEY, self.next_id.load(Ordering::SeqCst).to_string());
+        batch.put(keys::COMMIT_SEQ_KEY, next.commit_seq.to_string());
+        batch.put(keys::FORMAT_KEY, keys::DIRECTORY_FORMAT_VERSION.to_string());
+        let mut write_options = WriteOptions::default();
+        write_options.set_sync(true);
+        if let Err(e) = self.meta.write_opt(batch, &write_options) {
+            *self.poisoned.lock() = Some(e.to_string());
+            return Err(StorageError::Meta(e));
+        }
+        // Durable from here on.
+        for p in &mut pendings {
+            p.committed = true;
+        }
+        let next = Arc::new(next);
+        *self.state.write() = next.clone();
+
+        // Segments that no new version holds go when their last reader lets go.
+        for id in &dirty_tablets {
+            let Some(old) = base.tablets.get(id) else { continue };
+            let still: HashSet<SegmentId> =
+                next.tablets.get(id).map(|v| v.segments.iter().map(|s| s.id()).collect()).unwrap_or_default();
+            for s in old.segments.iter().filter(|s| !still.contains(&s.id())) {
+                s.mark_obsolete();
+            }
+        }
+        if let Some(tx) = self.compaction_hints.lock().as_ref() {
+            for t in grown_tablets {
+                let _ = tx.try_send(t);
+            }
+        }
+        Ok(next)
+    }
+
+    /// Deletes files and folders under `data/` that no committed version refers to (left by a crash
+    /// between writing a segment and committing it, or between a commit and a deletion), and empties
+    /// `staging/` and `snapshots/`, which no job owns in this format version.
+    fn remove_orphans(&self) -> Result<()> {
+        let state = self.snapshot();
+        let entries = fs::read_dir(&self.data_dir).at(&self.data_dir)?;
+        for entry in entries {
+            let entry = entry.at(&self.data_dir)?;
+            let path = entry.path();
+            let tablet = entry.file_name().to_str().and_then(|n| n.parse::<u64>().ok()).map(TabletId);
+            let Some(version) = tablet.and_then(|t| state.tablets.get(&t)) else {
+                remove_path(&path)?;
+                continue;
+            };
+            let live: HashSet<String> = version.segments.iter().map(|s| format!("{}.parquet", s.id().0)).collect();
+            for file in fs::read_dir(&path).at(&path)? {
+                let file = file.at(&path)?;
+                if !file.file_name().to_str().is_some_and(|n| live.contains(n)) {
+                    remove_path(&file.path())?;
+                }
+            }
+        }
+        for sub in ["staging", "snapshots"] {
+            let dir = self.dir.join(sub);
+            for entry in fs::read_dir(&dir).at(&dir)? {
+                remove_path(&entry.at(&dir)?.path())?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn remove_path(path: &Path) -> Result<()> {
+    log::info!("removing unreferenced {}", path.display());
+    let r = if path.is_dir() { fs::remove_dir_all(path) } else { fs::remove_file(path) };
+    r.at(path)
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<Vec<u8>> {
+    serde_json::to_vec(value).map_err(|e| StorageError::Internal(format!("cannot encode a record: {e}")))
+}
+
+fn read_u64(db: &DB, key: &[u8]) -> Result<Option<u64>> {
+    match db.get(key)? {
+        None => Ok(None),
+        Some(v) => {
+            let text = String::from_utf8_lossy(&v);
+            text.parse::<u64>().map(Some).map_err(|_| {
+                StorageError::Corruption(format!(
+                    "metadata key {} holds {text:?}, not a number",
+                    String::from_utf8_lossy(key)
+                ))
+            })
+        }
+    }
+}
+
+fn scan<T: serde::de::DeserializeOwned>(db: &DB, prefix: &str) -> Result<Vec<T>> {
+    let mut out = Vec::new();
+    for item in db.iterator(IteratorMode::From(prefix.as_bytes(), Direction::Forward)) {
+        let (key, value) = item?;
+        if !key.starts_with(prefix.as_bytes()) {
+            break;
+        }
+        out.push(serde_json::from_slice(&value).map_err(|e| {
+            StorageError::Corruption(format!(
+                "metadata record {} cannot be decoded: {e}",
+                String::from_utf8_lossy(&key)
+            ))
+        })?);
+    }
+    Ok(out)
+}
+
+/// Loads the committed state and returns it with the highest id it mentions.
+fn load_state(db: &DB, data_dir: &Path) -> Result<(MetaState, u64)> {
+    if let Some(format) = read_u64(db, keys::FORMAT_KEY)? {
+        if format > u64::from(keys::DIRECTORY_FORMAT_VERSION) {
+            return Err(StorageError::Unsupported(format!(
+                "the data directory has format version {format}; this build reads up to {}",
+                keys::DIRECTORY_FORMAT_VERSION
+            )));
+        }
+    }
+    let mut state = MetaState { commit_seq: read_u64(db, keys::COMMIT_SEQ_KEY)?.unwrap_or(0), ..Default::default() };
+    let mut max_id = 0u64;
+    for def in scan::<DatabaseDef>(db, keys::DATABASE_PREFIX)? {
+        max_id = max_id.max(def.id.0);
+        state.databases.insert(def.id, Arc::new(def));
+    }
+    for def in scan::<TableDef>(db, keys::TABLE_PREFIX)? {
+        max_id = max_id.max(def.id.0);
+        for p in &def.partitions {
+            max_id = max_id.max(p.id.0);
+            max_id = p.tablets.iter().fold(max_id, |m, t| m.max(t.0));
+        }
+        state.tables.insert(def.id, Arc::new(def));
+    }
+    for record in scan::<TabletRecord>(db, keys::TABLET_PREFIX)? {
+        let mut segments = Vec::with_capacity(record.segments.len());
+        for meta in record.segments {
+            max_id = max_id.max(meta.id.0);
+            let path = data_dir.join(segment_file_name(record.tablet, meta.id));
+            let actual = fs::metadata(&path).map(|m| m.len()).map_err(|e| {
+                StorageError::Corruption(format!(
+                    "segment file {} of tablet {} is missing: {e}",
+                    path.display(),
+                    record.tablet
+                ))
+            })?;
+            if actual != meta.bytes {
+                return Err(StorageError::Corruption(format!(
+                    "segment file {} has {actual} bytes, the metadata says {}",
+                    path.display(),
+                    meta.bytes
+                )));
+            }
+            segments.push(Segment::new(meta, record.tablet, path));
+        }
+        state.tablets.insert(
+            record.tablet,
+            Arc::new(TabletVersion {
+                tablet: record.tablet,
+                table: record.table,
+                partition: record.partition,
+                version: record.version,
+                segments,
+            }),
+        );
+    }
+    Ok((state, max_id))
+}

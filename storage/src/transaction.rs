@@ -1,0 +1,82 @@
+//! `Transaction`: a set of catalog and tablet changes that the store commits atomically.
+//!
+//! Tablets follow their table definitions: putting a table whose partitions name new tablet ids creates
+//! those tablets empty; putting or dropping a table without some of its old tablets drops them. Segment
+//! changes name their tablet and the exact segments they remove, and are checked against the current
+//! version at commit so that a change computed from an older version can never lose rows.
+
+use crate::catalog::{DatabaseDef, TableDef};
+use crate::ids::{DatabaseId, SegmentId, TableId, TabletId};
+use crate::segment::PendingSegment;
+
+#[derive(Debug)]
+pub(crate) enum Op {
+    PutDatabase(DatabaseDef),
+    DropDatabase(DatabaseId),
+    PutTable(TableDef),
+    DropTable(TableId),
+    ChangeSegments { tablet: TabletId, remove: SegmentRemoval, add: Vec<PendingSegment> },
+}
+
+#[derive(Debug)]
+pub(crate) enum SegmentRemoval {
+    /// Remove exactly these; the commit fails if one is no longer in the tablet.
+    Exactly(Vec<SegmentId>),
+    /// Remove whatever the tablet holds at commit time (TRUNCATE, INSERT OVERWRITE; the caller holds the
+    /// table's exclusive lock).
+    All,
+}
+
+#[derive(Debug, Default)]
+pub struct Transaction {
+    pub(crate) ops: Vec<Op>,
+}
+
+impl Transaction {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+
+    pub fn put_database(&mut self, def: DatabaseDef) {
+        self.ops.push(Op::PutDatabase(def));
+    }
+
+    /// Drops a database; its tables must be dropped in the same transaction (or earlier).
+    pub fn drop_database(&mut self, id: DatabaseId) {
+        self.ops.push(Op::DropDatabase(id));
+    }
+
+    /// Creates or replaces a table definition (and creates/drops tablets to match its partitions).
+    pub fn put_table(&mut self, def: TableDef) {
+        self.ops.push(Op::PutTable(def));
+    }
+
+    /// Drops a table and all its tablets.
+    pub fn drop_table(&mut self, id: TableId) {
+        self.ops.push(Op::DropTable(id));
+    }
+
+    /// Adds written segments to a tablet.
+    pub fn append(&mut self, tablet: TabletId, add: Vec<PendingSegment>) {
+        self.ops.push(Op::ChangeSegments { tablet, remove: SegmentRemoval::Exactly(Vec::new()), add });
+    }
+
+    /// Replaces exactly `remove` with `add` (DELETE rewrites, compaction).
+    pub fn replace(&mut self, tablet: TabletId, remove: Vec<SegmentId>, add: Vec<PendingSegment>) {
+        self.ops.push(Op::ChangeSegments { tablet, remove: SegmentRemoval::Exactly(remove), add });
+    }
+
+    /// Appends every change of `other` after this transaction's own.
+    pub fn extend(&mut self, other: Transaction) {
+        self.ops.extend(other.ops);
+    }
+
+    /// Replaces everything the tablet holds with `add` (TRUNCATE with no segments, INSERT OVERWRITE).
+    pub fn overwrite(&mut self, tablet: TabletId, add: Vec<PendingSegment>) {
+        self.ops.push(Op::ChangeSegments { tablet, remove: SegmentRemoval::All, add });
+    }
+}

@@ -1,0 +1,56 @@
+//! Tablet versions: the committed list of segments of one tablet.
+//!
+//! A version is immutable. Each commit that changes a tablet publishes a new version with a number one
+//! higher; readers that pinned an older one keep reading it, and its segment files stay on disk until
+//! they let go (see `segment.rs`).
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{PartitionId, TableId, TabletId};
+use crate::segment::{Segment, SegmentMeta};
+
+#[derive(Debug, Clone)]
+pub struct TabletVersion {
+    pub tablet: TabletId,
+    pub table: TableId,
+    pub partition: PartitionId,
+    /// 1 for an empty new tablet; +1 with every commit that changes it.
+    pub version: u64,
+    pub segments: Vec<Arc<Segment>>,
+}
+
+impl TabletVersion {
+    pub fn rows(&self) -> u64 {
+        self.segments.iter().map(|s| s.meta.rows).sum()
+    }
+
+    pub fn bytes(&self) -> u64 {
+        self.segments.iter().map(|s| s.meta.bytes).sum()
+    }
+
+    pub(crate) fn record(&self) -> TabletRecord {
+        TabletRecord {
+            format: TABLET_FORMAT_VERSION,
+            tablet: self.tablet,
+            table: self.table,
+            partition: self.partition,
+            version: self.version,
+            segments: self.segments.iter().map(|s| s.meta.clone()).collect(),
+        }
+    }
+}
+
+pub const TABLET_FORMAT_VERSION: u32 = 1;
+
+/// The persisted form of a [`TabletVersion`] (key `tablet/<id>`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct TabletRecord {
+    pub format: u32,
+    pub tablet: TabletId,
+    pub table: TableId,
+    pub partition: PartitionId,
+    pub version: u64,
+    pub segments: Vec<SegmentMeta>,
+}

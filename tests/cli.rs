@@ -1,0 +1,90 @@
+//! The `tessera` binary, driven as users and scripts drive it.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn tessera(data: &std::path::Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tessera"))
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start tessera");
+    {
+        let mut input = child.stdin.take().expect("stdin");
+        if let Some(text) = stdin {
+            input.write_all(text.as_bytes()).expect("write stdin");
+        }
+    }
+    child.wait_with_output().expect("tessera runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).to_string()
+}
+
+#[test]
+fn statements_from_c_run_in_one_session_and_persist() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tessera(
+        dir.path(),
+        &["-c", "CREATE DATABASE d; USE d; CREATE TABLE t (k INT, v STRING); INSERT INTO t VALUES (1, 'a'), (2, 'b');"],
+        None,
+    );
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    let out = tessera(dir.path(), &["--format", "csv", "-c", "SELECT k, v FROM d.t ORDER BY k"], None);
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "k,v\n1,a\n2,b\n");
+}
+
+#[test]
+fn table_tsv_and_json_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    let sql = "SELECT 1 AS a, 'x' AS b";
+    let table = tessera(dir.path(), &["-c", sql], None);
+    let table = text(&table.stdout);
+    assert!(table.contains("| a | b |") && table.contains("| 1 | x |"), "{table}");
+    let tsv = tessera(dir.path(), &["--format", "tsv", "-c", sql], None);
+    assert_eq!(text(&tsv.stdout), "a\tb\n1\tx\n");
+    let json = tessera(dir.path(), &["--format", "json", "-c", sql], None);
+    assert_eq!(text(&json.stdout).trim(), r#"{"a":1,"b":"x"}"#);
+}
+
+#[test]
+fn a_failing_statement_stops_the_run_with_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tessera(dir.path(), &["-c", "CREATE DATABASE d; SELECT * FROM d.missing; CREATE DATABASE e;"], None);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("missing"), "error should name the table: {err}");
+    let out = tessera(dir.path(), &["--format", "csv", "-c", "SHOW DATABASES"], None);
+    assert_eq!(text(&out.stdout), "Database\nd\n", "statements after the failure must not run");
+}
+
+#[test]
+fn script_from_file_and_from_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("setup.sql");
+    std::fs::write(&script, "CREATE DATABASE d;\nUSE d;\n-- a comment; with a semicolon\nCREATE TABLE t (k INT);\nINSERT INTO t VALUES (7);\n").unwrap();
+    let data = dir.path().join("db");
+    let out = tessera(&data, &["-f", script.to_str().unwrap()], None);
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    let out = tessera(&data, &["--format", "csv"], Some("USE d;\nSELECT k\nFROM t;\n"));
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "k\n7\n");
+}
+
+#[test]
+fn a_second_process_cannot_open_the_same_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = tessera::Database::open(dir.path()).unwrap();
+    let out = tessera(dir.path(), &["-c", "SHOW DATABASES"], None);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("already open"), "{}", text(&out.stderr));
+    drop(db);
+    let out = tessera(dir.path(), &["-c", "SHOW DATABASES"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}

@@ -1,0 +1,244 @@
+//! Runs the sqllogictest corpus in `tests/slt/` under every configuration:
+//!
+//! - `default`: default options, one database per file.
+//! - `tiny_reopen`: segments of at most 2 rows and row groups of 1 row (so partition, bucket, segment and
+//!   page pruning all have work to do), compaction on, and the database closed and reopened before
+//!   every statement (so every statement's effect must be durable and recoverable).
+//!
+//! Outputs that depend on the configuration or on timing are reduced before comparison, so the same
+//! expected results hold everywhere:
+//! - `SHOW PARTITIONS` drops `PartitionId`, `VisibleVersion`, `DataSize` and `SegmentCount` (ids,
+//!   versions and file layout differ with segment size and background compaction);
+//! - `EXPLAIN` keeps only its `tessera_scan` lines, cut after the tablet counts, one row per scan (the
+//!   rest of the plan names temporary file paths). Segment-level pruning is tested in `tests/pruning.rs`
+//!   with fixed options.
+//!
+//! Files can also use `skipif <config>` / `onlyif <config>`.
+
+use std::path::{Path, PathBuf};
+
+use arrow::array::Array;
+use arrow::datatypes::DataType;
+use arrow::util::display::{ArrayFormatter, FormatOptions};
+use sqllogictest::{DBOutput, DefaultColumnType};
+use tessera::{Database, Options, StoreOptions};
+
+#[derive(Debug, Clone, Copy)]
+enum Config {
+    Default,
+    TinyReopen,
+}
+
+impl Config {
+    fn label(self) -> &'static str {
+        match self {
+            Config::Default => "default",
+            Config::TinyReopen => "tiny_reopen",
+        }
+    }
+
+    fn options(self) -> Options {
+        match self {
+            Config::Default => Options::default(),
+            Config::TinyReopen => Options {
+                storage: StoreOptions {
+                    segment_max_rows: 2,
+                    row_group_rows: 1,
+                    compaction: true,
+                    compaction_min_segments: 4,
+                },
+                threads: 2,
+            },
+        }
+    }
+}
+
+#[derive(Debug)]
+struct SltError(String);
+
+impl std::fmt::Display for SltError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for SltError {}
+
+struct Harness {
+    config: Config,
+    dir: PathBuf,
+    db: Option<Database>,
+    current_database: Option<String>,
+}
+
+impl Harness {
+    fn database(&mut self) -> Result<Database, SltError> {
+        if matches!(self.config, Config::TinyReopen) {
+            if let Some(db) = self.db.take() {
+                db.close().map_err(|e| SltError(format!("close failed: {e}")))?;
+            }
+        }
+        if self.db.is_none() {
+            let db = Database::open_with(&self.dir, self.config.options())
+                .map_err(|e| SltError(format!("open failed: {e}")))?;
+            self.db = Some(db);
+        }
+        Ok(self.db.clone().expect("opened just above"))
+    }
+}
+
+fn column_type(data_type: &DataType) -> DefaultColumnType {
+    match data_type {
+        DataType::Int8
+        | DataType::Int16
+        | DataType::Int32
+        | DataType::Int64
+        | DataType::UInt8
+        | DataType::UInt16
+        | DataType::UInt32
+        | DataType::UInt64 => DefaultColumnType::Integer,
+        DataType::Float16 | DataType::Float32 | DataType::Float64 | DataType::Decimal128(_, _) => {
+            DefaultColumnType::FloatingPoint
+        }
+        _ => DefaultColumnType::Text,
+    }
+}
+
+impl sqllogictest::DB for Harness {
+    type Error = SltError;
+    type ColumnType = DefaultColumnType;
+
+    fn run(&mut self, sql: &str) -> Result<DBOutput<DefaultColumnType>, SltError> {
+        let db = self.database()?;
+        let mut session = db.session();
+        if let Some(name) = &self.current_database {
+            // The database may have been dropped by the previous statement.
+            let _ = session.execute(&format!("USE `{name}`"));
+        }
+        let outcome = session.execute(sql);
+        self.current_database = session.current_database().map(str::to_string);
+        drop(session);
+        let results = outcome.map_err(|e| SltError(e.to_string()))?;
+        let Some(last) = results.last() else { return Ok(DBOutput::StatementComplete(0)) };
+        let head = sql.trim_start().to_ascii_uppercase();
+        if head.starts_with("EXPLAIN") {
+            return Ok(explain_scans(last));
+        }
+        let hidden: &[&str] = if head.starts_with("SHOW PARTITIONS") {
+            &["PartitionId", "VisibleVersion", "DataSize", "SegmentCount"]
+        } else {
+            &[]
+        };
+        if !last.has_rows() {
+            return Ok(DBOutput::StatementComplete(last.affected_rows.unwrap_or(0)));
+        }
+        let shown: Vec<usize> = (0..last.schema.fields().len())
+            .filter(|i| !hidden.contains(&last.schema.field(*i).name().as_str()))
+            .collect();
+        let types = shown.iter().map(|i| column_type(last.schema.field(*i).data_type())).collect();
+        let options = FormatOptions::default().with_null("NULL").with_timestamp_format(Some("%Y-%m-%d %H:%M:%S%.f"));
+        let mut rows = Vec::new();
+        for batch in &last.batches {
+            let formatters = batch
+                .columns()
+                .iter()
+                .map(|c| ArrayFormatter::try_new(c.as_ref() as &dyn Array, &options))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| SltError(e.to_string()))?;
+            for row in 0..batch.num_rows() {
+                rows.push(
+                    shown
+                        .iter()
+                        .map(|i| &formatters[*i])
+                        .map(|f| {
+                            let text = f.value(row).to_string();
+                            if text.is_empty() {
+                                "(empty)".to_string()
+                            } else {
+                                text
+                            }
+                        })
+                        .collect(),
+                );
+            }
+        }
+        // A multi-line value (SHOW CREATE TABLE) is compared line by line, as the .slt file writes it.
+        let rows = rows
+            .into_iter()
+            .flat_map(|row: Vec<String>| {
+                if row.iter().any(|c| c.contains('\n')) {
+                    row.join(" ").lines().map(|l| vec![l.to_string()]).collect()
+                } else {
+                    vec![row]
+                }
+            })
+            .collect();
+        Ok(DBOutput::Rows { types, rows })
+    }
+}
+
+/// The `tessera_scan` lines of an EXPLAIN, up to the tablet counts.
+fn explain_scans(result: &tessera::StatementResult) -> DBOutput<DefaultColumnType> {
+    let mut rows = Vec::new();
+    for batch in &result.batches {
+        let (Some(kinds), Some(plans)) = (
+            batch.column(0).as_any().downcast_ref::<arrow::array::StringArray>(),
+            batch.column(1).as_any().downcast_ref::<arrow::array::StringArray>(),
+        ) else {
+            continue;
+        };
+        for r in 0..batch.num_rows() {
+            if kinds.value(r) != "tessera_scan" {
+                continue;
+            }
+            for line in plans.value(r).lines() {
+                let cut = line.find(", segments=").map_or(line, |i| &line[..i]);
+                rows.push(vec![cut.to_string()]);
+            }
+        }
+    }
+    DBOutput::Rows { types: vec![DefaultColumnType::Text], rows }
+}
+
+fn slt_files() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/slt");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("tests/slt exists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "slt"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no .slt files in {}", dir.display());
+    files
+}
+
+fn run_corpus(config: Config) {
+    let only = std::env::var("SLT_FILTER").ok();
+    let mut failures = Vec::new();
+    for file in slt_files() {
+        if only.as_ref().is_some_and(|f| !file.to_string_lossy().contains(f.as_str())) {
+            continue;
+        }
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().to_path_buf();
+        let mut runner = sqllogictest::Runner::new(move || {
+            let path = path.clone();
+            async move { Ok(Harness { config, dir: path, db: None, current_database: None }) }
+        });
+        runner.add_label(config.label());
+        if let Err(e) = runner.run_file(&file) {
+            failures.push(format!("{} [{}]:\n{e}", file.display(), config.label()));
+        }
+    }
+    assert!(failures.is_empty(), "{} file(s) failed:\n\n{}", failures.len(), failures.join("\n\n"));
+}
+
+#[test]
+fn slt_default() {
+    run_corpus(Config::Default);
+}
+
+#[test]
+fn slt_tiny_segments_reopen_every_statement() {
+    run_corpus(Config::TinyReopen);
+}
