@@ -22,7 +22,7 @@ pub enum EngineError {
     Conflict(String),
     #[error("{0}")]
     Unsupported(String),
-    #[error("{0}")]
+    #[error("data corruption: {0}")]
     Corruption(String),
     #[error("{0}")]
     Io(String),

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use datafusion::catalog::MemoryCatalogProviderList;
 use datafusion::execution::context::SessionState;
 use datafusion::execution::SessionStateBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
@@ -46,7 +47,11 @@ pub(crate) struct StatementContext {
 
 impl StatementContext {
     pub(crate) fn new(base: &SessionState, state: Arc<MetaState>, current_database: Option<&str>) -> Self {
-        let mut session = base.clone();
+        // A cloned SessionState shares its catalog list; each statement needs its own, or concurrent
+        // statements would resolve tables against each other's pinned state.
+        let mut session = SessionStateBuilder::new_from_existing(base.clone())
+            .with_catalog_list(Arc::new(MemoryCatalogProviderList::new()))
+            .build();
         session.config_mut().options_mut().catalog.default_schema = current_database.unwrap_or("").to_string();
         let ctx = SessionContext::new_with_state(session);
         let scans: ScanLog = Default::default();
