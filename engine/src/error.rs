@@ -75,13 +75,20 @@ impl From<arrow::error::ArrowError> for EngineError {
     }
 }
 
-/// DataFusion prefixes messages with its error kind ("Error during planning: "); users of a database
-/// want the message itself.
+/// DataFusion prefixes messages with its error kind ("Error during planning: ") and names tables with
+/// their catalog; users of a database want the message itself, in the words StarRocks uses.
 fn strip_df_prefix(message: &str) -> String {
+    let mut text = message;
     for prefix in ["Error during planning: ", "Schema error: ", "SQL error: ", "Execution error: ", "Arrow error: "] {
-        if let Some(rest) = message.strip_prefix(prefix) {
-            return rest.to_string();
+        if let Some(rest) = text.strip_prefix(prefix) {
+            text = rest;
         }
     }
-    message.to_string()
+    if let Some(name) = text.strip_prefix("table 'default_catalog.").and_then(|r| r.strip_suffix("' not found")) {
+        return match name.strip_prefix('.') {
+            Some(table) => format!("No database selected: USE a database or write {table} as db.{table}"),
+            None => format!("Unknown table '{name}'"),
+        };
+    }
+    text.to_string()
 }
