@@ -32,7 +32,8 @@ impl Default for Options {
 
 pub(crate) struct Shared {
     pub(crate) store: Store,
-    pub(crate) runtime: tokio::runtime::Runtime,
+    /// Always `Some` until drop; see `Drop for Shared`.
+    runtime: Option<tokio::runtime::Runtime>,
     pub(crate) base_state: SessionState,
     /// Serializes statements that change the catalog (CREATE/DROP/ALTER), so that checking a name and
     /// committing it cannot interleave. Lock order: `ddl` -> table lock -> storage commit.
@@ -81,7 +82,13 @@ impl Database {
             .map_err(|e| EngineError::Io(format!("cannot start the query runtime: {e}")))?;
         let base_state = base_state(options.threads);
         Ok(Database {
-            shared: Arc::new(Shared { store, runtime, base_state, ddl: Mutex::new(()), _temp_dir: temp_dir }),
+            shared: Arc::new(Shared {
+                store,
+                runtime: Some(runtime),
+                base_state,
+                ddl: Mutex::new(()),
+                _temp_dir: temp_dir,
+            }),
         })
     }
 
@@ -113,11 +120,7 @@ impl Database {
     pub fn close(self) -> Result<()> {
         match Arc::try_unwrap(self.shared) {
             Ok(shared) => {
-                let Shared { store, runtime, base_state, ddl, _temp_dir } = shared;
-                drop((base_state, ddl));
-                runtime.shutdown_background();
-                drop(store);
-                drop(_temp_dir);
+                drop(shared);
                 Ok(())
             }
             Err(shared) => {
@@ -131,14 +134,26 @@ impl Database {
 
     /// Runs a future on the query runtime from synchronous code.
     pub(crate) fn block_on<F: std::future::Future>(&self, future: F) -> Result<F::Output> {
+        let runtime =
+            self.shared.runtime.as_ref().ok_or_else(|| EngineError::Internal("query runtime is gone".into()))?;
         match tokio::runtime::Handle::try_current() {
-            Err(_) => Ok(self.shared.runtime.block_on(future)),
+            Err(_) => Ok(runtime.block_on(future)),
             Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
-                Ok(tokio::task::block_in_place(|| self.shared.runtime.block_on(future)))
+                Ok(tokio::task::block_in_place(|| runtime.block_on(future)))
             }
             Ok(_) => Err(EngineError::Unsupported(
                 "Tessera's API blocks; call it from a blocking thread (tokio::task::spawn_blocking), not from a current-thread async runtime".into(),
             )),
+        }
+    }
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        // Dropping a tokio runtime from inside async code panics; shutting it down in the background
+        // does not, and no query can still be running once the last handle is gone.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
         }
     }
 }

@@ -257,11 +257,8 @@ pub(crate) fn delete(session: &mut Session, name: &ObjectName, selection: Option
     let segment_catalog = Arc::new(MemoryCatalogProvider::new());
     segment_catalog.register_schema("s", segment_schema.clone())?;
     context.ctx.register_catalog("__tessera_delete", segment_catalog);
-    let condition = selection.to_string();
-    let count_query = parse_query(&format!("SELECT count(*) FROM `__tessera_delete`.`s`.`segment` WHERE {condition}"))?;
-    let keep_query = parse_query(&format!(
-        "SELECT * FROM `__tessera_delete`.`s`.`segment` WHERE NOT coalesce(({condition}), false)"
-    ))?;
+    let count_query = delete_query(&table.name, "SELECT count(*) FROM", &selection, false)?;
+    let keep_query = delete_query(&table.name, "SELECT * FROM", &selection, true)?;
     let qualified = format!("{}.{}", db.name, table.name);
     let schema = table.arrow_schema();
     let mut deleted = 0u64;
@@ -301,11 +298,32 @@ pub(crate) fn delete(session: &mut Session, name: &ObjectName, selection: Option
     Ok(StatementResult::affected(deleted))
 }
 
-fn parse_query(sql: &str) -> Result<sp::Query> {
-    match tessera_sql::parse_statement(sql)? {
-        tessera_sql::Statement::Query(q) => Ok(*q),
-        _ => Err(EngineError::Internal(format!("not a query: {sql}"))),
+/// Placeholder that [`delete_query`] replaces with the DELETE's condition (as an AST, never as text, so
+/// that no literal is re-escaped).
+const CONDITION_PLACEHOLDER: &str = "__tessera_delete_condition";
+
+/// `<head> __tessera_delete.s.segment AS <table> WHERE <condition>` (or, with `keep`, `WHERE NOT
+/// coalesce((<condition>), false)`: the rows the DELETE keeps, including those where it is NULL).
+fn delete_query(table: &str, head: &str, condition: &sp::Expr, keep: bool) -> Result<sp::Query> {
+    let alias = format!("`{}`", table.replace('`', "``"));
+    let predicate =
+        if keep { format!("NOT coalesce({CONDITION_PLACEHOLDER}, false)") } else { CONDITION_PLACEHOLDER.to_string() };
+    let sql = format!("{head} `__tessera_delete`.`s`.`segment` AS {alias} WHERE {predicate}");
+    let tessera_sql::Statement::Query(mut query) = tessera_sql::parse_statement(&sql)? else {
+        return Err(EngineError::Internal(format!("not a query: {sql}")));
+    };
+    struct Substitute<'a>(&'a sp::Expr);
+    impl sp::VisitorMut for Substitute<'_> {
+        type Break = ();
+        fn post_visit_expr(&mut self, expr: &mut sp::Expr) -> std::ops::ControlFlow<()> {
+            if matches!(expr, sp::Expr::Identifier(id) if id.value == CONDITION_PLACEHOLDER) {
+                *expr = sp::Expr::Nested(Box::new(self.0.clone()));
+            }
+            std::ops::ControlFlow::Continue(())
+        }
     }
+    let _ = sp::VisitMut::visit(query.as_mut(), &mut Substitute(condition));
+    Ok(*query)
 }
 
 /// Plans and runs `query` in `context`.

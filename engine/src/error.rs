@@ -43,7 +43,8 @@ impl From<StorageError> for EngineError {
             e @ (StorageError::Io { .. } | StorageError::Poisoned(_) | StorageError::Meta(_)) => {
                 EngineError::Io(e.to_string())
             }
-            e @ (StorageError::Arrow(_) | StorageError::Parquet(_)) => EngineError::Io(e.to_string()),
+            e @ StorageError::Parquet(_) => EngineError::Corruption(e.to_string()),
+            e @ StorageError::Arrow(_) => EngineError::Internal(e.to_string()),
         }
     }
 }
@@ -62,6 +63,8 @@ impl From<datafusion::error::DataFusionError> for EngineError {
             },
             D::NotImplemented(m) => EngineError::Unsupported(format!("not supported: {m}")),
             D::IoError(io) => EngineError::Io(io.to_string()),
+            D::ParquetError(e) => EngineError::Corruption(format!("a segment or Parquet file cannot be read: {e}")),
+            D::ObjectStore(e) => EngineError::Io(format!("a file cannot be read: {e}")),
             D::Internal(m) => EngineError::Internal(m),
             D::ResourcesExhausted(m) => EngineError::Conflict(format!("resources exhausted: {m}")),
             other => EngineError::InvalidInput(strip_df_prefix(&other.to_string())),

@@ -82,9 +82,10 @@ pub(crate) fn compact_tablet(inner: &Inner, tablet: TabletId, min_segments: usiz
     let Some(table) = state.tables.get(&version.table).cloned() else { return Ok(false) };
     let lock = inner.table_lock(table.id);
     let Some(_shared) = lock.try_read() else { return Ok(false) };
-    // Re-read under the lock: a rewrite may have finished just before.
+    // Re-read under the lock: a rewrite or a schema change may have finished just before.
     let state = inner.snapshot();
     let Some(version) = state.tablets.get(&tablet).cloned() else { return Ok(false) };
+    let Some(table) = state.tables.get(&version.table).cloned() else { return Ok(false) };
     let small_limit = (inner.options.segment_max_rows / 2).max(1) as u64;
     let small: Vec<_> = version.segments.iter().filter(|s| s.meta.rows < small_limit).cloned().collect();
     if small.len() < min_segments.max(2) {

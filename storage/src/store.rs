@@ -12,7 +12,6 @@
 use std::collections::{HashMap, HashSet};
 use std::fs::{self, File, TryLockError};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use arrow::array::RecordBatch;
@@ -61,7 +60,11 @@ pub(crate) struct Inner {
     meta: DB,
     state: RwLock<Arc<MetaState>>,
     commit_lock: Mutex<()>,
-    next_id: AtomicU64,
+    /// Ids are handed out from a block whose end is persisted (synced) before any id in it is used, so
+    /// an id is never handed out twice, even across a crash.
+    ids: Mutex<IdBlock>,
+    /// Tablet folders created (and their parent fsynced) since open; see `write_segments`.
+    synced_tablet_dirs: Mutex<HashSet<TabletId>>,
     poisoned: Mutex<Option<String>>,
     table_locks: Mutex<HashMap<TableId, Arc<RwLock<()>>>>,
     /// Receives the tablets each commit added segments to.
@@ -77,6 +80,15 @@ pub struct Store {
 }
 
 const LOCK_FILE: &str = "tessera.lock";
+
+/// How many ids one synced reservation covers.
+const ID_BLOCK: u64 = 1024;
+
+struct IdBlock {
+    next: u64,
+    /// First id not covered by the persisted reservation.
+    limit: u64,
+}
 
 impl Store {
     /// Opens (creating if needed) the data directory `dir`.
@@ -107,6 +119,7 @@ impl Store {
         let (state, max_id) = load_state(&meta, &data_dir)?;
         let persisted_next = read_u64(&meta, keys::NEXT_ID_KEY)?.unwrap_or(1);
         let next_id = persisted_next.max(max_id + 1);
+        let ids = IdBlock { next: next_id, limit: next_id };
         let inner = Arc::new(Inner {
             dir: dir.to_path_buf(),
             data_dir,
@@ -114,7 +127,8 @@ impl Store {
             meta,
             state: RwLock::new(Arc::new(state)),
             commit_lock: Mutex::new(()),
-            next_id: AtomicU64::new(next_id),
+            ids: Mutex::new(ids),
+            synced_tablet_dirs: Mutex::new(HashSet::new()),
             poisoned: Mutex::new(None),
             table_locks: Mutex::new(HashMap::new()),
             compaction_hints: Mutex::new(None),
@@ -140,7 +154,7 @@ impl Store {
     }
 
     /// A fresh id, never handed out before in this directory.
-    pub fn allocate_id(&self) -> u64 {
+    pub fn allocate_id(&self) -> Result<u64> {
         self.inner.allocate_id()
     }
 
@@ -197,8 +211,18 @@ impl Inner {
         self.state.read().clone()
     }
 
-    pub(crate) fn allocate_id(&self) -> u64 {
-        self.next_id.fetch_add(1, Ordering::SeqCst)
+    pub(crate) fn allocate_id(&self) -> Result<u64> {
+        let mut ids = self.ids.lock();
+        if ids.next >= ids.limit {
+            let limit = ids.next + ID_BLOCK;
+            let mut write_options = WriteOptions::default();
+            write_options.set_sync(true);
+            self.meta.put_opt(keys::NEXT_ID_KEY, limit.to_string(), &write_options)?;
+            ids.limit = limit;
+        }
+        let id = ids.next;
+        ids.next += 1;
+        Ok(id)
     }
 
     pub(crate) fn table_lock(&self, table: TableId) -> Arc<RwLock<()>> {
@@ -216,9 +240,15 @@ impl Inner {
         batches: &[RecordBatch],
     ) -> Result<Vec<PendingSegment>> {
         let dir = self.data_dir.join(tablet.0.to_string());
-        if !dir.exists() {
-            fs::create_dir_all(&dir).at(&dir)?;
-            sync_dir(&self.data_dir)?;
+        {
+            // Held across create + fsync so that a concurrent writer to the same new tablet cannot
+            // commit a file in a folder whose entry is not yet durable.
+            let mut synced = self.synced_tablet_dirs.lock();
+            if !synced.contains(&tablet) {
+                fs::create_dir_all(&dir).at(&dir)?;
+                sync_dir(&self.data_dir)?;
+                synced.insert(tablet);
+            }
         }
         let format = SegmentFormat { row_group_rows: self.options.row_group_rows };
         let max_rows = self.options.segment_max_rows.max(1);
@@ -229,7 +259,7 @@ impl Inner {
             if chunk.is_empty() {
                 return Ok(());
             }
-            let id = SegmentId(self.allocate_id());
+            let id = SegmentId(self.allocate_id()?);
             let path = self.data_dir.join(segment_file_name(tablet, id));
             // The guard exists before the file so that any failure below removes it.
             let mut pending = PendingSegment {
@@ -412,12 +442,16 @@ impl Inner {
                 None => batch.delete(keys::tablet_key(*id)),
             }
         }
-        batch.put(keys::NEXT_ID_KEY, self.next_id.load(Ordering::SeqCst).to_string());
         batch.put(keys::COMMIT_SEQ_KEY, next.commit_seq.to_string());
         batch.put(keys::FORMAT_KEY, keys::DIRECTORY_FORMAT_VERSION.to_string());
         let mut write_options = WriteOptions::default();
         write_options.set_sync(true);
         if let Err(e) = self.meta.write_opt(batch, &write_options) {
+            // The batch may have reached the log before the failure and be replayed on the next open,
+            // so its new files must stay; the orphan sweep at open removes them if it was not.
+            for p in &mut pendings {
+                p.committed = true;
+            }
             *self.poisoned.lock() = Some(e.to_string());
             return Err(StorageError::Meta(e));
         }

@@ -44,7 +44,7 @@ pub(crate) fn alter_table(session: &mut Session, name: &ObjectName, op: AlterTab
                 return Ok(StatementResult::ok());
             }
             let previous = build::highest_upper(&def);
-            build::add_partition(&mut def, &spec, previous, &mut || store.allocate_id())?;
+            build::add_partition(&mut def, &spec, previous, &mut || Ok(store.allocate_id()?))?;
         }
         AlterTableOp::DropPartition { name: partition, if_exists } => {
             if def.partition_kind == PartitionKind::Unpartitioned {

@@ -38,7 +38,7 @@ pub(crate) fn create_database(session: &mut Session, name: &str, if_not_exists: 
     let mut txn = Transaction::new();
     txn.put_database(DatabaseDef {
         format: tessera_storage::catalog::CATALOG_FORMAT_VERSION,
-        id: DatabaseId(shared.store.allocate_id()),
+        id: DatabaseId(shared.store.allocate_id()?),
         name: name.to_string(),
         create_time_ms: now_ms(),
     });
@@ -129,7 +129,7 @@ pub(crate) fn create_table(session: &mut Session, create: CreateTable) -> Result
     let store = &shared.store;
     let mut def = TableDef {
         format: tessera_storage::catalog::CATALOG_FORMAT_VERSION,
-        id: TableId(store.allocate_id()),
+        id: TableId(store.allocate_id()?),
         database_id: db.id,
         name: table_name.clone(),
         columns,
@@ -146,10 +146,10 @@ pub(crate) fn create_table(session: &mut Session, create: CreateTable) -> Result
         None => {
             let buckets = def.distribution.buckets();
             def.partitions.push(PartitionDef {
-                id: PartitionId(store.allocate_id()),
+                id: PartitionId(store.allocate_id()?),
                 name: table_name.clone(),
                 bound: PartitionBound::All,
-                tablets: (0..buckets).map(|_| TabletId(store.allocate_id())).collect(),
+                tablets: (0..buckets).map(|_| store.allocate_id().map(TabletId)).collect::<Result<_, _>>()?,
             });
         }
         Some(partition_by) => {
@@ -165,7 +165,7 @@ pub(crate) fn create_table(session: &mut Session, create: CreateTable) -> Result
             }
             let mut previous_upper = None;
             for spec in &partition_by.partitions {
-                build::add_partition(&mut def, spec, previous_upper.clone(), &mut || store.allocate_id())?;
+                build::add_partition(&mut def, spec, previous_upper.clone(), &mut || Ok(store.allocate_id()?))?;
                 if let Some(p) = def.partition(&spec.name) {
                     if let PartitionBound::Range { upper, .. } = &p.bound {
                         previous_upper = Some(upper.clone());

@@ -327,7 +327,7 @@ pub(crate) fn add_partition(
     table: &mut TableDef,
     spec: &PartitionSpec,
     previous_upper: Option<Vec<Value>>,
-    next_id: &mut dyn FnMut() -> u64,
+    next_id: &mut dyn FnMut() -> Result<u64>,
 ) -> Result<()> {
     if spec.name.is_empty() {
         return Err(invalid(format!("table {}: a partition name cannot be empty", table.name)));
@@ -412,8 +412,8 @@ pub(crate) fn add_partition(
         )));
     }
     let buckets = table.distribution.buckets();
-    let id = PartitionId(next_id());
-    let tablets = (0..buckets).map(|_| TabletId(next_id())).collect();
+    let id = PartitionId(next_id()?);
+    let tablets = (0..buckets).map(|_| next_id().map(TabletId)).collect::<Result<_>>()?;
     table.partitions.push(PartitionDef { id, name: spec.name.clone(), bound, tablets });
     table.sort_partitions();
     Ok(())

@@ -20,7 +20,7 @@ use datafusion::datasource::object_store::ObjectStoreUrl;
 use datafusion::datasource::physical_plan::{FileGroup, FileScanConfigBuilder, ParquetSource};
 use datafusion::datasource::source::DataSourceExec;
 use datafusion::datasource::{TableProvider, TableType};
-use datafusion::error::Result as DfResult;
+use datafusion::error::{DataFusionError, Result as DfResult};
 use datafusion::logical_expr::utils::conjunction;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 use datafusion::physical_plan::empty::EmptyExec;
@@ -135,8 +135,9 @@ impl TableProvider for TesseraTable {
         let mut files: Vec<(PartitionedFile, u64)> = Vec::new();
         for partition in &self.def.partitions {
             report.tablets.1 += partition.tablets.len();
-            let versions: Vec<_> = partition.tablets.iter().filter_map(|t| self.state.tablet(*t)).collect();
-            report.segments.1 += versions.iter().map(|v| v.segments.len()).sum::<usize>();
+            // Bucket numbers are positions in the partition's tablet list.
+            let versions: Vec<_> = partition.tablets.iter().map(|t| self.state.tablet(*t)).collect();
+            report.segments.1 += versions.iter().flatten().map(|v| v.segments.len()).sum::<usize>();
             if !filter.keeps_partition(&self.def, partition) {
                 continue;
             }
@@ -145,6 +146,12 @@ impl TableProvider for TesseraTable {
                 if buckets.as_ref().is_some_and(|b| !b.contains(&bucket)) {
                     continue;
                 }
+                let Some(version) = version else {
+                    return Err(DataFusionError::Internal(format!(
+                        "tablet {} of table {} has no version",
+                        partition.tablets[bucket], self.qualified_name
+                    )));
+                };
                 report.tablets.0 += 1;
                 for segment in &version.segments {
                     if self.only_segments.as_ref().is_some_and(|only| !only.contains(&segment.id())) {

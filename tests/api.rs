@@ -1,0 +1,73 @@
+//! The Rust API used as an embedding application would use it.
+
+use arrow::array::Int64Array;
+use tessera::Database;
+
+fn count(db: &Database, sql: &str) -> i64 {
+    let batches = db.session().query(sql).unwrap();
+    batches[0].column(0).as_any().downcast_ref::<Int64Array>().unwrap().value(0)
+}
+
+#[test]
+fn data_survives_close_and_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let db = Database::open(dir.path()).unwrap();
+        let mut s = db.session();
+        s.execute("CREATE DATABASE d; USE d; CREATE TABLE t (k INT) DISTRIBUTED BY HASH(k) BUCKETS 3").unwrap();
+        s.execute("INSERT INTO t SELECT value FROM generate_series(1, 100)").unwrap();
+        drop(s);
+        db.close().unwrap();
+    }
+    let db = Database::open(dir.path()).unwrap();
+    assert_eq!(count(&db, "SELECT count(*) FROM d.t"), 100);
+}
+
+#[test]
+fn close_refuses_while_sessions_are_alive() {
+    let db = Database::open_temporary().unwrap();
+    let session = db.session();
+    let err = db.clone().close().unwrap_err().to_string();
+    assert!(err.contains("still use it"), "{err}");
+    drop(session);
+    db.close().unwrap();
+}
+
+#[test]
+fn usable_and_droppable_inside_a_multi_thread_tokio_runtime() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    runtime.block_on(async {
+        let db = Database::open_temporary().unwrap();
+        db.session().execute("CREATE DATABASE d; CREATE TABLE d.t (k INT); INSERT INTO d.t VALUES (1)").unwrap();
+        assert_eq!(count(&db, "SELECT count(*) FROM d.t"), 1);
+        drop(db); // must not panic inside async code
+    });
+}
+
+#[test]
+fn a_current_thread_runtime_gets_an_error_not_a_panic() {
+    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let db = Database::open_temporary().unwrap();
+    let err = runtime.block_on(async { db.session().execute("SELECT 1").unwrap_err().to_string() });
+    assert!(err.contains("spawn_blocking"), "{err}");
+}
+
+#[test]
+fn ids_are_not_reused_after_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let first_ids = {
+        let db = Database::open(dir.path()).unwrap();
+        db.session().execute("CREATE DATABASE a; CREATE TABLE a.t (k INT)").unwrap();
+        let r = db.session().execute_one("SHOW PARTITIONS FROM a.t").unwrap();
+        let ids =
+            r.batches[0].column(0).as_any().downcast_ref::<arrow::array::StringArray>().unwrap().value(0).to_string();
+        db.close().unwrap();
+        ids
+    };
+    let db = Database::open(dir.path()).unwrap();
+    db.session().execute("CREATE TABLE a.u (k INT)").unwrap();
+    let r = db.session().execute_one("SHOW PARTITIONS FROM a.u").unwrap();
+    let second =
+        r.batches[0].column(0).as_any().downcast_ref::<arrow::array::StringArray>().unwrap().value(0).to_string();
+    assert!(second.parse::<u64>().unwrap() > first_ids.parse::<u64>().unwrap());
+}
