@@ -29,4 +29,6 @@
 //! Bulk loading from Arrow is [`Database::append`]; from files, `INSERT INTO t SELECT * FROM
 //! FILES("path" = "...", "format" = "parquet")`.
 
-pub use tessera_engine::{Database, EngineError, Options, Result, ScanReport, Session, StatementResult, StoreOptions};
+pub use tessera_engine::{
+    BackupState, Database, EngineError, JobSummary, Options, Result, ScanReport, Session, StatementResult, StoreOptions,
+};

@@ -30,6 +30,7 @@ fn readers_see_whole_batches_while_writers_commit() {
     let options = Options {
         storage: StoreOptions { segment_max_rows: 8, row_group_rows: 4, compaction: true, compaction_min_segments: 3 },
         threads: 2,
+        ..Options::default()
     };
     let db = Database::open_temporary_with(options).expect("open");
     db.session()

@@ -26,6 +26,7 @@ fn options() -> Options {
     Options {
         storage: StoreOptions { segment_max_rows: 4, row_group_rows: 2, compaction: true, compaction_min_segments: 3 },
         threads: 2,
+        ..Options::default()
     }
 }
 

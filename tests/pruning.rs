@@ -23,6 +23,7 @@ fn segments_are_pruned_by_min_max() {
             compaction_min_segments: 8,
         },
         threads: 2,
+        ..Options::default()
     };
     let db = Database::open_temporary_with(options).unwrap();
     let mut s = db.session();

@@ -13,6 +13,13 @@
 //!   rest of the plan names temporary file paths). Segment-level pruning is tested in `tests/pruning.rs`
 //!   with fixed options.
 //!
+//! - `SHOW BACKUP` drops its id, time and Progress columns (file counts depend on segment sizes), `SHOW SNAPSHOT` its `Timestamp` column (and `Details`),
+//!   `SHOW REPOSITORIES` its id, time and location columns.
+//!
+//! Like the CLI, the harness waits for a backup job a statement started before it returns, so a file
+//! reads as a script a user would run. (Asynchronous behaviour is tested in `tests/backup.rs`.)
+//! Files use `control substitution on` and `$__TEST_DIR__` for repository locations.
+//!
 //! Files can also use `skipif <config>` / `onlyif <config>`.
 
 use std::path::{Path, PathBuf};
@@ -48,6 +55,7 @@ impl Config {
                     compaction_min_segments: 4,
                 },
                 threads: 2,
+                ..Options::default()
             },
         }
     }
@@ -124,8 +132,17 @@ impl sqllogictest::DB for Harness {
         if head.starts_with("EXPLAIN") {
             return Ok(explain_scans(last));
         }
+        if let Some(job) = last.job {
+            db.wait_for_job(job).map_err(|e| SltError(e.to_string()))?;
+        }
         let hidden: &[&str] = if head.starts_with("SHOW PARTITIONS") {
             &["PartitionId", "VisibleVersion", "DataSize", "SegmentCount"]
+        } else if head.starts_with("SHOW BACKUP") {
+            &["JobId", "CreateTime", "SnapshotFinishedTime", "UploadFinishedTime", "FinishedTime", "Progress"]
+        } else if head.starts_with("SHOW SNAPSHOT") {
+            &["Timestamp", "Details"]
+        } else if head.starts_with("SHOW REPOSITORIES") {
+            &["RepoId", "CreateTime", "Location"]
         } else {
             &[]
         };

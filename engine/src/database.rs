@@ -9,6 +9,8 @@ use datafusion::execution::context::SessionState;
 use parking_lot::Mutex;
 use tessera_storage::{Store, StoreOptions};
 
+use crate::backup::manager::BackupManager;
+use crate::backup::JobSummary;
 use crate::datafusion_adapter::context::base_state;
 use crate::error::{EngineError, Result};
 use crate::session::Session;
@@ -19,6 +21,9 @@ pub struct Options {
     pub storage: StoreOptions,
     /// Threads (and scan partitions) DataFusion uses for one query. Defaults to the number of cores.
     pub threads: usize,
+    /// A pause after each file a backup job uploads. Zero by default; tests use it to watch and cancel
+    /// jobs mid-way.
+    pub backup_file_delay: std::time::Duration,
 }
 
 impl Default for Options {
@@ -26,12 +31,16 @@ impl Default for Options {
         Options {
             storage: StoreOptions::default(),
             threads: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+            backup_file_delay: std::time::Duration::ZERO,
         }
     }
 }
 
 pub(crate) struct Shared {
-    pub(crate) store: Store,
+    pub(crate) store: Arc<Store>,
+    /// Repositories and backup jobs.
+    pub(crate) backups: BackupManager,
+    pub(crate) backup_file_delay: std::time::Duration,
     /// Always `Some` until drop; see `Drop for Shared`.
     runtime: Option<tokio::runtime::Runtime>,
     pub(crate) base_state: SessionState,
@@ -81,9 +90,12 @@ impl Database {
             .build()
             .map_err(|e| EngineError::Io(format!("cannot start the query runtime: {e}")))?;
         let base_state = base_state(options.threads);
+        let backups = BackupManager::load(&store)?;
         Ok(Database {
             shared: Arc::new(Shared {
-                store,
+                store: Arc::new(store),
+                backups,
+                backup_file_delay: options.backup_file_delay,
                 runtime: Some(runtime),
                 base_state,
                 ddl: Mutex::new(()),
@@ -115,8 +127,26 @@ impl Database {
         Ok(self.shared.store.compact_all()?)
     }
 
+    /// The current state of a backup job (see `StatementResult::job`).
+    pub fn job(&self, id: u64) -> Option<JobSummary> {
+        self.shared.backups.job(id).map(|j| j.snapshot().summary())
+    }
+
+    /// Waits until a backup job is FINISHED or CANCELLED and returns how it ended.
+    pub fn wait_for_job(&self, id: u64) -> Result<JobSummary> {
+        let job = self.shared.backups.job(id).ok_or_else(|| EngineError::NotFound(format!("no job with id {id}")))?;
+        Ok(job.wait().summary())
+    }
+
+    /// Ids of the jobs still running.
+    pub fn running_jobs(&self) -> Vec<u64> {
+        self.shared.backups.running_jobs().iter().map(|j| j.record.lock().id).collect()
+    }
+
     /// Closes the database: waits for background work and releases the directory. Equivalent to dropping
     /// the last clone, but says so explicitly; fails if other clones or sessions are still alive.
+    /// Backup jobs still running are cancelled (status "the database was closed"); to let them finish,
+    /// call [`Database::wait_for_job`] first.
     pub fn close(self) -> Result<()> {
         match Arc::try_unwrap(self.shared) {
             Ok(shared) => {
@@ -150,6 +180,7 @@ impl Database {
 
 impl Drop for Shared {
     fn drop(&mut self) {
+        self.backups.cancel_all("the database was closed while the job was running");
         // Dropping a tokio runtime from inside async code panics; shutting it down in the background
         // does not, and no query can still be running once the last handle is gone.
         if let Some(runtime) = self.runtime.take() {

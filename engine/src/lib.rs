@@ -29,8 +29,12 @@
 //! new definition completely, and commit it — together with any rewritten segments — in one storage
 //! transaction.
 //!
-//! BACKUP and RESTORE join this list when they are built (see the project's issues).
+//! ## Life of a BACKUP
+//! See the [`backup`] module: validated, pinned by hard links at submission, then run by a job thread
+//! that stores each file the repository lacks under its checksum and writes the manifest last.
+//! RESTORE joins this list when it is built.
 
+mod backup;
 mod catalog;
 mod database;
 pub(crate) mod datafusion_adapter;
@@ -41,6 +45,7 @@ mod result;
 mod session;
 mod show;
 
+pub use backup::{BackupState, JobSummary};
 pub use database::{Database, Options};
 pub use datafusion_adapter::provider::ScanReport;
 pub use error::{EngineError, Result};

@@ -12,19 +12,25 @@ pub struct StatementResult {
     pub batches: Vec<RecordBatch>,
     /// Rows inserted or deleted, for DML.
     pub affected_rows: Option<u64>,
+    /// The job a BACKUP statement started; watch it with `Database::job` / `Database::wait_for_job`.
+    pub job: Option<u64>,
 }
 
 impl StatementResult {
     pub(crate) fn rows(schema: SchemaRef, batches: Vec<RecordBatch>) -> Self {
-        StatementResult { schema, batches, affected_rows: None }
+        StatementResult { schema, batches, affected_rows: None, job: None }
     }
 
     pub(crate) fn affected(n: u64) -> Self {
-        StatementResult { schema: Arc::new(Schema::empty()), batches: Vec::new(), affected_rows: Some(n) }
+        StatementResult { schema: Arc::new(Schema::empty()), batches: Vec::new(), affected_rows: Some(n), job: None }
     }
 
     pub(crate) fn ok() -> Self {
-        StatementResult { schema: Arc::new(Schema::empty()), batches: Vec::new(), affected_rows: None }
+        StatementResult { schema: Arc::new(Schema::empty()), batches: Vec::new(), affected_rows: None, job: None }
+    }
+
+    pub(crate) fn job(id: u64) -> Self {
+        StatementResult { job: Some(id), ..Self::ok() }
     }
 
     /// True when the statement returns a result set (even an empty one).

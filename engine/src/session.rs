@@ -1,6 +1,6 @@
 //! `Session`: runs statements in order, remembering the current database (`USE`).
 
-use tessera_sql::Statement;
+use tessera_sql::{BackupStatement, Statement};
 
 use crate::database::Database;
 use crate::error::{EngineError, Result};
@@ -78,6 +78,27 @@ impl Session {
             Statement::Delete { table, selection } => crate::dml::delete(self, &table, selection),
             Statement::Query(query) => crate::query::run_query(self, *query),
             Statement::Explain(statement) => crate::query::explain(self, *statement),
+            Statement::Backup(statement) => self.run_backup_statement(statement),
+        }
+    }
+
+    fn run_backup_statement(&mut self, statement: BackupStatement) -> Result<StatementResult> {
+        use crate::backup::{repositories, statements};
+        match statement {
+            BackupStatement::CreateRepository { name, read_only, broker, location, properties } => {
+                repositories::create_repository(self, &name, read_only, broker, &location, &properties)
+            }
+            BackupStatement::DropRepository { name } => repositories::drop_repository(self, &name),
+            BackupStatement::ShowRepositories => repositories::show_repositories(self),
+            BackupStatement::Backup(backup) => statements::backup(self, *backup),
+            BackupStatement::ShowBackup { database } => statements::show_backup(self, database.as_deref()),
+            BackupStatement::CancelBackup { database } => statements::cancel_backup(self, database.as_deref()),
+            BackupStatement::ShowSnapshot { repository, filter } => {
+                statements::show_snapshot(self, &repository, &filter)
+            }
+            BackupStatement::DropSnapshot { label, repository, force: _ } => {
+                statements::drop_snapshot(self, &label, &repository)
+            }
         }
     }
 

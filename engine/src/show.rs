@@ -14,10 +14,18 @@ use crate::session::Session;
 
 /// A result set of string columns.
 pub(crate) fn string_table(columns: &[&str], rows: Vec<Vec<String>>) -> Result<StatementResult> {
+    nullable_table(columns, rows.into_iter().map(|r| r.into_iter().map(Some).collect()).collect())
+}
+
+/// A result set of string columns where `None` is NULL.
+pub(crate) fn nullable_table(columns: &[&str], rows: Vec<Vec<Option<String>>>) -> Result<StatementResult> {
     let schema =
         Arc::new(Schema::new(columns.iter().map(|c| Field::new(*c, DataType::Utf8, true)).collect::<Vec<_>>()));
     let arrays: Vec<ArrayRef> = (0..columns.len())
-        .map(|i| Arc::new(StringArray::from(rows.iter().map(|r| r.get(i).cloned()).collect::<Vec<_>>())) as ArrayRef)
+        .map(|i| {
+            Arc::new(StringArray::from(rows.iter().map(|r| r.get(i).cloned().flatten()).collect::<Vec<_>>()))
+                as ArrayRef
+        })
         .collect();
     let batch = RecordBatch::try_new(schema.clone(), arrays)?;
     Ok(StatementResult::rows(schema, vec![batch]))

@@ -219,4 +219,80 @@ pub enum Statement {
     Query(Box<sp::Query>),
     /// `EXPLAIN [VERBOSE | ANALYZE] <query>`: the whole sqlparser statement, for DataFusion.
     Explain(Box<sp::Statement>),
+    /// Repositories, BACKUP, snapshots and backup jobs.
+    Backup(BackupStatement),
+}
+
+/// One item of a BACKUP `ON (...)` list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BackupObject {
+    /// `ALL TABLES` / `ALL TABLE`.
+    AllTables,
+    /// `t [PARTITION (p, ...)]` or `TABLE t [PARTITION (...)]` (the name is never database-qualified).
+    Table { name: String, partitions: Vec<String> },
+    /// `ALL VIEWS`, `VIEW v`, `ALL MATERIALIZED VIEWS`, `MATERIALIZED VIEW mv`, `ALL FUNCTIONS`,
+    /// `FUNCTION [db.]f`: parsed so the engine can say they are not supported yet.
+    Other { kind: String, name: Option<String> },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Backup {
+    /// `BACKUP DATABASE db ...` (the v3.4 form).
+    pub database: Option<String>,
+    /// `SNAPSHOT [db.]label`: the `db.` prefix, if written.
+    pub label_database: Option<String>,
+    pub label: String,
+    pub repository: String,
+    /// Empty when there is no ON clause (the whole database).
+    pub objects: Vec<BackupObject>,
+    /// `PROPERTIES (...)`, keys and values as written.
+    pub properties: Vec<(String, String)>,
+    /// An `AS alias` was written after an ON item (refused by the engine with StarRocks' message);
+    /// holds the item as written, e.g. `t1 AS x`.
+    pub alias_given: Option<String>,
+}
+
+/// The `WHERE` of SHOW SNAPSHOT.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SnapshotFilter {
+    None,
+    Snapshot(String),
+    SnapshotAndTimestamp(String, String),
+    SnapshotIn(Vec<String>),
+}
+
+/// Statements about repositories, snapshots and backup jobs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BackupStatement {
+    /// `CREATE [READ ONLY] REPOSITORY r [WITH BROKER [name]] ON LOCATION "..." [PROPERTIES (...)]`.
+    CreateRepository {
+        name: String,
+        read_only: bool,
+        broker: Option<String>,
+        location: String,
+        properties: Vec<(String, String)>,
+    },
+    DropRepository {
+        name: String,
+    },
+    ShowRepositories,
+    Backup(Box<Backup>),
+    /// `SHOW BACKUP [FROM | IN db] [WHERE ...]` (the WHERE is accepted and ignored, as in StarRocks).
+    ShowBackup {
+        database: Option<String>,
+    },
+    /// `CANCEL BACKUP [FROM | IN db]`.
+    CancelBackup {
+        database: Option<String>,
+    },
+    ShowSnapshot {
+        repository: String,
+        filter: SnapshotFilter,
+    },
+    /// `DROP SNAPSHOT label ON r [FORCE]`.
+    DropSnapshot {
+        label: String,
+        repository: String,
+        force: bool,
+    },
 }

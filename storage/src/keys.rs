@@ -30,3 +30,16 @@ pub fn table_key(id: TableId) -> Vec<u8> {
 pub fn tablet_key(id: TabletId) -> Vec<u8> {
     format!("{TABLET_PREFIX}{:016x}", id.0).into_bytes()
 }
+
+pub const RECORD_PREFIX: &str = "record/";
+
+pub fn record_key(kind: &str, id: u64) -> Vec<u8> {
+    format!("{RECORD_PREFIX}{kind}/{id:016x}").into_bytes()
+}
+
+/// Splits a record key into its kind and id.
+pub fn parse_record_key(key: &[u8]) -> Option<(String, u64)> {
+    let text = std::str::from_utf8(key).ok()?.strip_prefix(RECORD_PREFIX)?;
+    let (kind, id) = text.rsplit_once('/')?;
+    Some((kind.to_string(), u64::from_str_radix(id, 16).ok()?))
+}

@@ -18,6 +18,8 @@ pub struct MetaState {
     pub tablets: HashMap<TabletId, Arc<TabletVersion>>,
     /// Number of commits since the directory was created; grows by one with every commit.
     pub commit_seq: u64,
+    /// Records of layers above storage (repositories, backup jobs), by (kind, id).
+    pub records: BTreeMap<(String, u64), Arc<Vec<u8>>>,
 }
 
 impl MetaState {
@@ -38,5 +40,10 @@ impl MetaState {
 
     pub fn tablet(&self, id: TabletId) -> Option<&Arc<TabletVersion>> {
         self.tablets.get(&id)
+    }
+
+    /// The records of one kind, by id.
+    pub fn records_of<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = (u64, &'a Arc<Vec<u8>>)> + 'a {
+        self.records.iter().filter(move |((k, _), _)| k == kind).map(|((_, id), v)| (*id, v))
     }
 }

@@ -184,6 +184,22 @@ impl Store {
         self.inner.commit(txn)
     }
 
+    /// Hard-links the segment files of `tablets`, as of `state`, into `snapshots/<name>/` (see
+    /// `snapshot.rs`). The caller must keep `state` alive until this returns.
+    pub fn create_snapshot(
+        &self,
+        name: &str,
+        state: &MetaState,
+        tablets: &[TabletId],
+    ) -> Result<crate::snapshot::Snapshot> {
+        crate::snapshot::create(&self.inner.dir.join("snapshots"), name, state, tablets)
+    }
+
+    /// Removes a snapshot folder (nothing happens if it is already gone).
+    pub fn release_snapshot(&self, name: &str) -> Result<()> {
+        crate::snapshot::release(&self.inner.dir.join("snapshots"), name)
+    }
+
     /// Compacts every tablet that has enough small segments, now, in the calling thread. Returns the
     /// number of tablets compacted.
     pub fn compact_all(&self) -> Result<usize> {
@@ -309,6 +325,7 @@ impl Inner {
         let mut dirty_databases = HashSet::new();
         let mut dirty_tables = HashSet::new();
         let mut dirty_tablets = HashSet::new();
+        let mut dirty_records: HashSet<(&'static str, u64)> = HashSet::new();
         let mut pendings: Vec<PendingSegment> = Vec::new();
         let mut grown_tablets = Vec::new();
 
@@ -376,6 +393,14 @@ impl Inner {
                     }
                     dirty_tables.insert(id);
                 }
+                Op::PutRecord { kind, id, value } => {
+                    next.records.insert((kind.to_string(), id), Arc::new(value));
+                    dirty_records.insert((kind, id));
+                }
+                Op::DeleteRecord { kind, id } => {
+                    next.records.remove(&(kind.to_string(), id));
+                    dirty_records.insert((kind, id));
+                }
                 Op::ChangeSegments { tablet, remove, add } => {
                     let current = next.tablets.get(&tablet).cloned().ok_or_else(|| {
                         StorageError::Conflict(format!("tablet {tablet} was dropped while it was being written"))
@@ -440,6 +465,12 @@ impl Inner {
             match next.tablets.get(id) {
                 Some(v) => batch.put(keys::tablet_key(*id), to_json(&v.record())?),
                 None => batch.delete(keys::tablet_key(*id)),
+            }
+        }
+        for (kind, id) in &dirty_records {
+            match next.records.get(&(kind.to_string(), *id)) {
+                Some(value) => batch.put(keys::record_key(kind, *id), value.as_slice()),
+                None => batch.delete(keys::record_key(kind, *id)),
             }
         }
         batch.put(keys::COMMIT_SEQ_KEY, next.commit_seq.to_string());
@@ -576,6 +607,20 @@ fn load_state(db: &DB, data_dir: &Path) -> Result<(MetaState, u64)> {
             max_id = p.tablets.iter().fold(max_id, |m, t| m.max(t.0));
         }
         state.tables.insert(def.id, Arc::new(def));
+    }
+    for item in db.iterator(IteratorMode::From(keys::RECORD_PREFIX.as_bytes(), Direction::Forward)) {
+        let (key, value) = item?;
+        if !key.starts_with(keys::RECORD_PREFIX.as_bytes()) {
+            break;
+        }
+        let (kind, id) = keys::parse_record_key(&key).ok_or_else(|| {
+            StorageError::Corruption(format!(
+                "metadata key {} is not a valid record key",
+                String::from_utf8_lossy(&key)
+            ))
+        })?;
+        max_id = max_id.max(id);
+        state.records.insert((kind, id), Arc::new(value.to_vec()));
     }
     for record in scan::<TabletRecord>(db, keys::TABLET_PREFIX)? {
         let mut segments = Vec::with_capacity(record.segments.len());

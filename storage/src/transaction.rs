@@ -16,6 +16,8 @@ pub(crate) enum Op {
     PutTable(TableDef),
     DropTable(TableId),
     ChangeSegments { tablet: TabletId, remove: SegmentRemoval, add: Vec<PendingSegment> },
+    PutRecord { kind: &'static str, id: u64, value: Vec<u8> },
+    DeleteRecord { kind: &'static str, id: u64 },
 }
 
 #[derive(Debug)]
@@ -68,6 +70,16 @@ impl Transaction {
     /// Replaces exactly `remove` with `add` (DELETE rewrites, compaction).
     pub fn replace(&mut self, tablet: TabletId, remove: Vec<SegmentId>, add: Vec<PendingSegment>) {
         self.ops.push(Op::ChangeSegments { tablet, remove: SegmentRemoval::Exactly(remove), add });
+    }
+
+    /// Stores an opaque record owned by a layer above (repositories, jobs): `kind` names the
+    /// collection, `id` the record within it.
+    pub fn put_record(&mut self, kind: &'static str, id: u64, value: Vec<u8>) {
+        self.ops.push(Op::PutRecord { kind, id, value });
+    }
+
+    pub fn delete_record(&mut self, kind: &'static str, id: u64) {
+        self.ops.push(Op::DeleteRecord { kind, id });
     }
 
     /// Appends every change of `other` after this transaction's own.

@@ -46,7 +46,7 @@ const KEY_KINDS: &[(&str, KeyKind)] = &[
 ];
 
 impl StmtParser<'_> {
-    /// `CREATE DATABASE|SCHEMA ...` or `CREATE TABLE ...`.
+    /// `CREATE DATABASE|SCHEMA ...`, `CREATE TABLE ...` or `CREATE [READ ONLY] REPOSITORY ...`.
     pub(crate) fn create(&mut self) -> Result<Statement, ParseError> {
         self.expect_word("CREATE")?;
         if self.parse_word("DATABASE") || self.parse_word("SCHEMA") {
@@ -57,10 +57,13 @@ impl StmtParser<'_> {
         if self.parse_word("TABLE") {
             return self.create_table().map(|t| Statement::CreateTable(Box::new(t)));
         }
+        if let Some(statement) = self.create_backup_object()? {
+            return Ok(statement);
+        }
         Err(self.unsupported())
     }
 
-    /// `DROP DATABASE|SCHEMA ...` or `DROP TABLE ...`.
+    /// `DROP DATABASE|SCHEMA ...`, `DROP TABLE ...`, `DROP REPOSITORY ...` or `DROP SNAPSHOT ...`.
     pub(crate) fn drop(&mut self) -> Result<Statement, ParseError> {
         self.expect_word("DROP")?;
         if self.parse_word("DATABASE") || self.parse_word("SCHEMA") {
@@ -74,6 +77,9 @@ impl StmtParser<'_> {
             let name = self.object_name("table name")?;
             let force = self.parse_word("FORCE");
             return Ok(Statement::DropTable { name, if_exists, force });
+        }
+        if let Some(statement) = self.drop_backup_object()? {
+            return Ok(statement);
         }
         Err(self.unsupported())
     }
@@ -322,7 +328,7 @@ impl StmtParser<'_> {
     }
 
     /// `PROPERTIES ("k" = "v", ...)`: keys and values are quoted strings, kept exactly as written.
-    fn properties(&mut self) -> Result<Vec<(String, String)>, ParseError> {
+    pub(crate) fn properties(&mut self) -> Result<Vec<(String, String)>, ParseError> {
         self.expect_word("PROPERTIES")?;
         self.expect(&Token::LParen)?;
         if self.consume(&Token::RParen) {

@@ -6,6 +6,7 @@
 //! submodules); standard ones (queries, INSERT sources, DELETE conditions, EXPLAIN) are handed to
 //! sqlparser's own parse functions so that DataFusion gets sqlparser AST.
 
+mod backup;
 mod column;
 mod ddl;
 mod dml;
@@ -103,6 +104,8 @@ impl<'a> StmtParser<'a> {
             "INSERT" => self.insert(),
             "DELETE" => self.delete(),
             "EXPLAIN" => self.explain(),
+            "BACKUP" => self.backup(),
+            "CANCEL" => self.cancel(),
             _ => Err(self.unsupported()),
         }
     }

@@ -1,5 +1,5 @@
 //! Session and introspection statements: USE, SHOW DATABASES / TABLES / CREATE TABLE / COLUMNS /
-//! PARTITIONS, and DESC / DESCRIBE of a table.
+//! PARTITIONS, and DESC / DESCRIBE of a table. (SHOW REPOSITORIES / BACKUP / SNAPSHOT are in `backup`.)
 
 use super::StmtParser;
 use crate::ast::{ObjectName, Statement};
@@ -44,6 +44,9 @@ impl StmtParser<'_> {
             self.expect_from_or_in()?;
             let name = self.object_name("table name")?;
             return Ok(Statement::ShowPartitions { name });
+        }
+        if let Some(statement) = self.show_backup_object()? {
+            return Ok(statement);
         }
         Err(self.unsupported())
     }

@@ -30,7 +30,7 @@ const RESERVED: &[&str] = &[
     "UNIQUE", "UPDATE", "USE", "VALUES", "WHEN", "WHERE", "WITH",
 ];
 
-fn is_reserved(word: &str) -> bool {
+pub(crate) fn is_reserved(word: &str) -> bool {
     RESERVED.iter().any(|r| r.eq_ignore_ascii_case(word))
 }
 

@@ -1,6 +1,7 @@
 //! Integration tests of the `tessera-sql` public API, one concept per module.
 
 mod alter_table;
+mod backup;
 mod common;
 mod create_table;
 mod database;

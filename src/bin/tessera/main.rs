@@ -38,6 +38,10 @@ struct Args {
     /// Run the statements in this file (`-` for standard input) and exit.
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     file: Option<PathBuf>,
+    /// Return from BACKUP at once, as StarRocks does, instead of waiting for the job (the CLI still
+    /// waits for its jobs before it exits).
+    #[arg(long = "async")]
+    asynchronous: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -101,11 +105,79 @@ fn main() -> ExitCode {
         (None, None) if std::io::stdin().is_terminal() => None,
         (None, None) => read_stdin(),
     };
+    let jobs = Jobs { db: db.clone(), wait: !args.asynchronous, started: Vec::new() };
     match script {
-        Some(text) => run_script(&mut session, &text, format),
+        Some(text) => run_script(&mut session, &text, format, jobs),
         None => {
-            interactive(&mut session, &db, format);
+            interactive(&mut session, &db, format, jobs);
             ExitCode::SUCCESS
+        }
+    }
+}
+
+/// The backup jobs this run started.
+struct Jobs {
+    db: Database,
+    /// Wait for each job when its statement returns (not with --async).
+    wait: bool,
+    started: Vec<u64>,
+}
+
+impl Jobs {
+    /// Called after each statement; returns an error message if a job it waited for was cancelled.
+    fn after_statement(&mut self, result: &tessera::StatementResult) -> Result<(), String> {
+        let Some(id) = result.job else { return Ok(()) };
+        self.started.push(id);
+        if !self.wait {
+            if let Some(job) = self.db.job(id) {
+                eprintln!("backup job {id} ({}) started; watch it with SHOW BACKUP", job.label);
+            }
+            return Ok(());
+        }
+        let job = self.watch(id);
+        match job {
+            Some(job) if job.state == tessera::BackupState::Cancelled => {
+                Err(format!("backup {} was cancelled: {}", job.label, job.status))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Waits for a job, drawing a progress line on a terminal.
+    fn watch(&self, id: u64) -> Option<tessera::JobSummary> {
+        let tty = std::io::stderr().is_terminal();
+        let started = Instant::now();
+        loop {
+            let job = self.db.job(id)?;
+            if tty {
+                eprint!(
+                    "\r{} {}: {}/{} files, {} already stored, {:.1}s   ",
+                    job.label,
+                    job.state,
+                    job.files_done,
+                    job.files_total,
+                    job.files_deduplicated,
+                    started.elapsed().as_secs_f64()
+                );
+            }
+            if job.state.is_done() {
+                if tty {
+                    eprintln!();
+                }
+                return Some(job);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+
+    /// Waits for every job started with --async before the process exits.
+    fn finish(&self) {
+        for id in &self.started {
+            if let Ok(job) = self.db.wait_for_job(*id) {
+                if job.state == tessera::BackupState::Cancelled {
+                    eprintln!("note: backup {} ended CANCELLED: {}", job.label, job.status);
+                }
+            }
         }
     }
 }
@@ -122,7 +194,13 @@ fn read_stdin() -> Option<String> {
 }
 
 /// Runs statements one by one; stops at the first error.
-fn run_script(session: &mut Session, text: &str, format: Format) -> ExitCode {
+fn run_script(session: &mut Session, text: &str, format: Format, mut jobs: Jobs) -> ExitCode {
+    let code = run_statements(session, text, format, &mut jobs);
+    jobs.finish();
+    code
+}
+
+fn run_statements(session: &mut Session, text: &str, format: Format, jobs: &mut Jobs) -> ExitCode {
     let statements = match tessera_sql::split_statements(text) {
         Ok(s) => s,
         Err(e) => {
@@ -140,6 +218,11 @@ fn run_script(session: &mut Session, text: &str, format: Format) -> ExitCode {
                         eprintln!("ERROR: cannot write output: {e}");
                         return ExitCode::FAILURE;
                     }
+                    let _ = out.flush();
+                    if let Err(message) = jobs.after_statement(result) {
+                        eprintln!("ERROR: {message}");
+                        return ExitCode::FAILURE;
+                    }
                 }
             }
             Err(e) => {
@@ -154,7 +237,7 @@ fn run_script(session: &mut Session, text: &str, format: Format) -> ExitCode {
 }
 
 /// A plain prompt (the full shell with line editing is a separate piece of work).
-fn interactive(session: &mut Session, db: &Database, format: Format) {
+fn interactive(session: &mut Session, db: &Database, format: Format, mut jobs: Jobs) {
     println!("Tessera {} — data directory {}", env!("CARGO_PKG_VERSION"), db.path().display());
     println!("End statements with ';'. Ctrl-D exits.");
     let stdin = std::io::stdin();
@@ -171,6 +254,7 @@ fn interactive(session: &mut Session, db: &Database, format: Format) {
         match stdin.lock().read_line(&mut line) {
             Ok(0) => {
                 println!();
+                jobs.finish();
                 return;
             }
             Ok(_) => {}
@@ -190,6 +274,10 @@ fn interactive(session: &mut Session, db: &Database, format: Format) {
                 let mut out = std::io::stdout().lock();
                 for result in &results {
                     let _ = print_result(&mut out, result, format, true);
+                    let _ = out.flush();
+                    if let Err(message) = jobs.after_statement(result) {
+                        eprintln!("ERROR: {message}");
+                    }
                 }
                 let _ = writeln!(out, "({:.3} sec)\n", started.elapsed().as_secs_f64());
             }

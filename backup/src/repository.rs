@@ -1,0 +1,327 @@
+//! A backup repository: its layout, snapshots, content-addressed data files, and garbage collection.
+//!
+//! Layout under the location (documented in `docs/backup-repository.md`):
+//!
+//! ```text
+//! <location>/__tessera_repository_<name>/
+//!     repository.json                       {format, name, create_time_ms}
+//!     data/<first 2 hex>/<blake3>.parquet   every data file once, named by its checksum
+//!     snapshots/<label>/<timestamp>.manifest.json
+//! ```
+//!
+//! Invariants: a data file's name is the BLAKE3 of its bytes; a snapshot exists only through its
+//! manifest, which is written (atomically, durably) after every data file it names; a data file is
+//! deleted only when no manifest names it and no running job in this process has claimed it.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use parking_lot::Mutex;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{BackupError, Result};
+use crate::location::{LocalStore, RepositoryStore, Transfer};
+use crate::manifest::Manifest;
+
+pub const REPOSITORY_FORMAT_VERSION: u32 = 1;
+const ROOT_PREFIX: &str = "__tessera_repository_";
+const INFO_FILE: &str = "repository.json";
+const MANIFEST_SUFFIX: &str = ".manifest.json";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RepositoryInfo {
+    pub format: u32,
+    pub name: String,
+    pub create_time_ms: i64,
+}
+
+/// An open repository.
+#[derive(Debug)]
+pub struct Repository {
+    name: String,
+    read_only: bool,
+    store: Box<dyn RepositoryStore>,
+    info: RepositoryInfo,
+    /// Data files that running jobs of this process rely on, with how many jobs do.
+    claims: Mutex<HashMap<String, usize>>,
+}
+
+/// Checks a snapshot name: one path component of letters, digits, `_`, `-` and `.`.
+pub fn check_label(label: &str) -> Result<()> {
+    let valid = !label.is_empty()
+        && label.len() <= 128
+        && !label.starts_with('.')
+        && label.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    if !valid {
+        return Err(BackupError::InvalidInput(format!(
+            "Invalid snapshot name '{label}': use 1 to 128 letters, digits, '_', '-' or '.', not starting with '.'"
+        )));
+    }
+    Ok(())
+}
+
+fn check_checksum(checksum: &str) -> Result<()> {
+    if checksum.len() != 64 || !checksum.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(BackupError::Corruption(format!("{checksum:?} is not a BLAKE3 checksum")));
+    }
+    Ok(())
+}
+
+/// The path of a data file inside the repository.
+pub fn data_path(checksum: &str) -> String {
+    format!("data/{}/{checksum}.parquet", &checksum[..2.min(checksum.len())])
+}
+
+fn snapshot_dir(label: &str) -> String {
+    format!("snapshots/{label}")
+}
+
+fn manifest_path(label: &str, timestamp: &str) -> String {
+    format!("snapshots/{label}/{timestamp}{MANIFEST_SUFFIX}")
+}
+
+/// Turns what users write (`/path`, `file:///path`, trailing `/`) into a local path.
+fn local_path(location: &str) -> Result<PathBuf> {
+    let trimmed = location.trim_end_matches('/');
+    let path = if let Some(rest) = trimmed.strip_prefix("file://") {
+        rest
+    } else if trimmed.contains("://") {
+        return Err(BackupError::InvalidInput(format!(
+            "Failed to create repository: location {location} is not supported yet; use a local path or a file:// URI"
+        )));
+    } else {
+        trimmed
+    };
+    let path = if path.is_empty() && location.starts_with('/') { "/" } else { path };
+    let path = PathBuf::from(path);
+    if !path.is_absolute() {
+        return Err(BackupError::InvalidInput(format!(
+            "Failed to create repository: location {location} must be an absolute path"
+        )));
+    }
+    Ok(path)
+}
+
+impl Repository {
+    /// Opens the repository `name` at `location`, adopting one that is already there, or creating it
+    /// (unless `read_only`). `data_dir` is the database's own directory, which must not contain it.
+    pub fn open(name: &str, location: &str, read_only: bool, data_dir: &Path, now_ms: i64) -> Result<Repository> {
+        let path = local_path(location)?;
+        let meta = std::fs::metadata(&path).map_err(|_| {
+            BackupError::InvalidInput(format!("Failed to create repository: location {location} does not exist"))
+        })?;
+        if !meta.is_dir() {
+            return Err(BackupError::InvalidInput(format!(
+                "Failed to create repository: location {location} is not a directory"
+            )));
+        }
+        let canonical = std::fs::canonicalize(&path).map_err(|e| BackupError::io(&path, e))?;
+        let data_dir = std::fs::canonicalize(data_dir).map_err(|e| BackupError::io(data_dir, e))?;
+        if canonical.starts_with(&data_dir) || data_dir.starts_with(canonical.join(format!("{ROOT_PREFIX}{name}"))) {
+            return Err(BackupError::InvalidInput(format!(
+                "Failed to create repository: location {location} is inside the data directory {}",
+                data_dir.display()
+            )));
+        }
+        let root = canonical.join(format!("{ROOT_PREFIX}{name}"));
+        let store = LocalStore::new(location.trim_end_matches('/'), root.clone());
+        let info = if root.exists() {
+            let bytes = store
+                .read(INFO_FILE)?
+                .ok_or_else(|| BackupError::Corruption(format!("{} has no {INFO_FILE}", root.display())))?;
+            let info: RepositoryInfo = serde_json::from_slice(&bytes)
+                .map_err(|e| BackupError::Corruption(format!("{}/{INFO_FILE} cannot be read: {e}", root.display())))?;
+            if info.format > REPOSITORY_FORMAT_VERSION {
+                return Err(BackupError::Corruption(format!(
+                    "repository {name} has format {}; this build reads up to {REPOSITORY_FORMAT_VERSION}",
+                    info.format
+                )));
+            }
+            info
+        } else {
+            if read_only {
+                return Err(BackupError::NotFound(format!(
+                    "Failed to create repository: there is no repository {name} at {location} to open read-only"
+                )));
+            }
+            std::fs::create_dir(&root).map_err(|e| {
+                BackupError::InvalidInput(format!("Failed to create repository: cannot write to {location}: {e}"))
+            })?;
+            let info =
+                RepositoryInfo { format: REPOSITORY_FORMAT_VERSION, name: name.to_string(), create_time_ms: now_ms };
+            let bytes = serde_json::to_vec_pretty(&info)
+                .map_err(|e| BackupError::InvalidInput(format!("cannot encode repository info: {e}")))?;
+            store.write_atomic(INFO_FILE, &bytes)?;
+            info
+        };
+        Ok(Repository {
+            name: name.to_string(),
+            read_only,
+            store: Box::new(store),
+            info,
+            claims: Mutex::new(HashMap::new()),
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn read_only(&self) -> bool {
+        self.read_only
+    }
+
+    pub fn location(&self) -> &str {
+        self.store.location()
+    }
+
+    pub fn create_time_ms(&self) -> i64 {
+        self.info.create_time_ms
+    }
+
+    /// Fails with StarRocks' message if the repository is read-only.
+    pub fn check_writable(&self) -> Result<()> {
+        if self.read_only {
+            return Err(BackupError::InvalidInput(format!("Repository {} is read only", self.name)));
+        }
+        Ok(())
+    }
+
+    /// Snapshot names (folders under `snapshots/`), sorted.
+    pub fn labels(&self) -> Result<Vec<String>> {
+        self.store.list("snapshots")
+    }
+
+    /// The backup timestamps of a label: `Ok(ts)` for each manifest, `Err(name)` for any other file.
+    pub fn timestamps(&self, label: &str) -> Result<Vec<std::result::Result<String, String>>> {
+        check_label(label)?;
+        Ok(self
+            .store
+            .list(&snapshot_dir(label))?
+            .into_iter()
+            .map(|name| match name.strip_suffix(MANIFEST_SUFFIX) {
+                Some(ts) if !ts.contains(".tmp") => Ok(ts.to_string()),
+                _ => Err(name),
+            })
+            .collect())
+    }
+
+    /// True when the label has at least one manifest (a usable snapshot).
+    pub fn has_snapshot(&self, label: &str) -> Result<bool> {
+        Ok(self.timestamps(label)?.iter().any(|t| t.is_ok()))
+    }
+
+    pub fn read_manifest(&self, label: &str, timestamp: &str) -> Result<Manifest> {
+        check_label(label)?;
+        if timestamp.is_empty() || timestamp.contains(['/', '\\']) || timestamp.contains("..") {
+            return Err(BackupError::InvalidInput(format!("invalid backup timestamp {timestamp:?}")));
+        }
+        let path = manifest_path(label, timestamp);
+        let bytes = self.store.read(&path)?.ok_or_else(|| {
+            BackupError::NotFound(format!(
+                "snapshot {label} has no backup with timestamp {timestamp} in repository {}",
+                self.name
+            ))
+        })?;
+        Manifest::decode(&bytes, &format!("{label}/{timestamp}"))
+    }
+
+    /// Puts a data file into the repository unless a file with its checksum is already there.
+    /// Returns how it was transferred, or `None` when it was already stored.
+    pub fn upload(&self, checksum: &str, source: &Path) -> Result<Option<Transfer>> {
+        check_checksum(checksum)?;
+        let path = data_path(checksum);
+        if self.store.exists(&path)? {
+            return Ok(None);
+        }
+        Ok(Some(self.store.put_file(&path, source, Some(checksum))?))
+    }
+
+    /// Writes the manifest: the step that makes the snapshot exist.
+    pub fn write_manifest(&self, manifest: &Manifest) -> Result<()> {
+        check_label(&manifest.label)?;
+        self.store.write_atomic(&manifest_path(&manifest.label, &manifest.timestamp), &manifest.encode()?)
+    }
+
+    /// Marks data files as needed by a running job, so that garbage collection keeps them.
+    pub fn claim<'a>(&self, checksums: impl IntoIterator<Item = &'a str>) {
+        let mut claims = self.claims.lock();
+        for c in checksums {
+            *claims.entry(c.to_string()).or_default() += 1;
+        }
+    }
+
+    pub fn unclaim<'a>(&self, checksums: impl IntoIterator<Item = &'a str>) {
+        let mut claims = self.claims.lock();
+        for c in checksums {
+            if let Some(n) = claims.get_mut(c) {
+                *n -= 1;
+                if *n == 0 {
+                    claims.remove(c);
+                }
+            }
+        }
+    }
+
+    /// Removes a snapshot (every timestamp of the label, and a half-written one), then the data files
+    /// no remaining snapshot needs. Returns the number of data files removed.
+    pub fn drop_snapshot(&self, label: &str) -> Result<usize> {
+        check_label(label)?;
+        self.check_writable()?;
+        if !self.labels()?.iter().any(|l| l == label) {
+            return Err(BackupError::NotFound(format!("Snapshot does not exist in repository {}: {label}", self.name)));
+        }
+        self.store.delete_dir(&snapshot_dir(label))?;
+        self.collect_garbage()
+    }
+
+    /// Removes the folder of a label that has no manifest (a backup that never finished).
+    pub fn remove_unfinished(&self, label: &str) -> Result<()> {
+        check_label(label)?;
+        if !self.has_snapshot(label)? {
+            self.store.delete_dir(&snapshot_dir(label))?;
+        }
+        Ok(())
+    }
+
+    /// Deletes data files that no manifest names and no running job claims. If any manifest cannot
+    /// be read, nothing is deleted (it might name any file).
+    pub fn collect_garbage(&self) -> Result<usize> {
+        if self.read_only {
+            return Ok(0);
+        }
+        let mut referenced: HashSet<String> = HashSet::new();
+        for label in self.labels()? {
+            for timestamp in self.timestamps(&label)?.into_iter().flatten() {
+                match self.read_manifest(&label, &timestamp) {
+                    Ok(m) => referenced.extend(m.checksums().map(str::to_string)),
+                    Err(e) => {
+                        log::warn!("repository {}: not collecting garbage: {e}", self.name);
+                        return Ok(0);
+                    }
+                }
+            }
+        }
+        let claims = self.claims.lock();
+        let mut removed = 0;
+        for prefix in self.store.list("data")? {
+            for file in self.store.list(&format!("data/{prefix}"))? {
+                let checksum = file.strip_suffix(".parquet").unwrap_or(&file);
+                if !referenced.contains(checksum) && !claims.contains_key(checksum) {
+                    self.store.delete(&format!("data/{prefix}/{file}"))?;
+                    removed += 1;
+                }
+            }
+        }
+        Ok(removed)
+    }
+
+    /// Number of data files and their total size (for tests and reports).
+    pub fn data_files(&self) -> Result<usize> {
+        let mut n = 0;
+        for prefix in self.store.list("data")? {
+            n += self.store.list(&format!("data/{prefix}"))?.len();
+        }
+        Ok(n)
+    }
+}

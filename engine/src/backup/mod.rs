@@ -1,0 +1,26 @@
+//! BACKUP in the engine: repositories in the catalog, BACKUP statements validated and submitted as
+//! jobs, the job runner, and the SHOW / CANCEL / DROP statements around them.
+//!
+//! ## Life of a BACKUP
+//! 1. `BACKUP SNAPSHOT ...` is validated (repository, label, database, objects, properties, one job per
+//!    database) without changing anything.
+//! 2. The statement pins the store's current state and hard-links every segment file of the selected
+//!    partitions into `snapshots/backup-<job>/` (the consistent version: writes that commit after this
+//!    point are not in the backup, and nothing blocks them). The job is persisted and the statement
+//!    returns its id.
+//! 3. A job thread advances the StarRocks states: UPLOAD_SNAPSHOT (claim the files in the repository),
+//!    UPLOADING (store each file the repository lacks, under its checksum: hard link on the same
+//!    filesystem, verified copy otherwise), SAVE_META (build the manifest), UPLOAD_INFO (write the
+//!    manifest: now the snapshot exists), FINISHED. Each state change is persisted.
+//! 4. CANCEL, a timeout or an error stops it between files: it removes the unfinished snapshot folder and
+//!    the data files no manifest needs, releases the hard-link snapshot, and ends CANCELLED with a status.
+//! 5. A job that was running when the process stopped is CANCELLED on the next open, with a status that
+//!    says so (its hard-link snapshot did not survive the restart).
+
+pub(crate) mod job;
+pub(crate) mod manager;
+pub(crate) mod repositories;
+mod runner;
+pub(crate) mod statements;
+
+pub use job::{BackupState, JobSummary};

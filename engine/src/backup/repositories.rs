@@ -1,0 +1,105 @@
+//! Repositories in the catalog: persisted as storage records, opened at startup, and the CREATE / DROP
+//! / SHOW REPOSITORIES statements.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use tessera_backup::timestamp::{now_ms, show_time};
+use tessera_backup::Repository;
+use tessera_storage::Transaction;
+
+use super::manager::RepositoryEntry;
+use crate::error::{EngineError, Result};
+use crate::result::StatementResult;
+use crate::session::Session;
+use crate::show::nullable_table;
+
+pub(crate) const REPOSITORY_RECORD: &str = "repository";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct RepositoryRecord {
+    pub format: u32,
+    pub id: u64,
+    pub name: String,
+    pub location: String,
+    pub read_only: bool,
+    /// `WITH BROKER [name]`: accepted and ignored on one node; kept for SHOW REPOSITORIES.
+    pub broker: Option<String>,
+    pub create_time_ms: i64,
+}
+
+pub(crate) fn create_repository(
+    session: &mut Session,
+    name: &str,
+    read_only: bool,
+    broker: Option<String>,
+    location: &str,
+    properties: &[(String, String)],
+) -> Result<StatementResult> {
+    let shared = session.db.shared.clone();
+    let manager = &shared.backups;
+    let _submit = manager.submit.lock();
+    if manager.repository(name).is_some() {
+        return Err(EngineError::AlreadyExists(format!(
+            "Failed to create repository: repository with same name already exist: {name}"
+        )));
+    }
+    if let Some((key, _)) = properties.first() {
+        return Err(EngineError::InvalidInput(format!(
+            "Failed to create repository: property {key} is not used by local repositories"
+        )));
+    }
+    let repository = Repository::open(name, location, read_only, shared.store.dir(), now_ms())
+        .map_err(super::manager::backup_error)?;
+    let record = RepositoryRecord {
+        format: 1,
+        id: shared.store.allocate_id()?,
+        name: name.to_string(),
+        location: location.trim_end_matches('/').to_string(),
+        read_only,
+        broker,
+        create_time_ms: repository.create_time_ms(),
+    };
+    let mut txn = Transaction::new();
+    txn.put_record(REPOSITORY_RECORD, record.id, serde_json::to_vec(&record).unwrap_or_default());
+    shared.store.commit(txn)?;
+    manager.add_repository(RepositoryEntry { record, repository: Some(Arc::new(repository)), error: None });
+    Ok(StatementResult::ok())
+}
+
+pub(crate) fn drop_repository(session: &mut Session, name: &str) -> Result<StatementResult> {
+    let shared = session.db.shared.clone();
+    let manager = &shared.backups;
+    let _submit = manager.submit.lock();
+    let entry = manager.repository(name).ok_or_else(|| EngineError::NotFound("Repository does not exist".into()))?;
+    if manager.running_job_on_repository(name) {
+        return Err(EngineError::Conflict(
+            "Backup or restore job is running on this repository. Can not drop it".into(),
+        ));
+    }
+    let mut txn = Transaction::new();
+    txn.delete_record(REPOSITORY_RECORD, entry.record.id);
+    shared.store.commit(txn)?;
+    manager.remove_repository(name);
+    Ok(StatementResult::ok())
+}
+
+pub(crate) fn show_repositories(session: &mut Session) -> Result<StatementResult> {
+    let manager = &session.db.shared.backups;
+    let rows = manager
+        .repositories()
+        .iter()
+        .map(|e| {
+            vec![
+                Some(e.record.id.to_string()),
+                Some(e.record.name.clone()),
+                Some(show_time(e.record.create_time_ms)),
+                Some(e.record.read_only.to_string()),
+                Some(e.record.location.clone()),
+                Some(e.record.broker.clone().filter(|b| !b.is_empty()).unwrap_or_else(|| "-".to_string())),
+                e.error.clone(),
+            ]
+        })
+        .collect();
+    nullable_table(&["RepoId", "RepoName", "CreateTime", "IsReadOnly", "Location", "Broker", "ErrMsg"], rows)
+}

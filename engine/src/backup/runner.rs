@@ -1,0 +1,176 @@
+//! The thread that runs one backup job from its pinned hard-link snapshot to FINISHED or CANCELLED.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tessera_backup::timestamp::now_ms;
+use tessera_backup::{Manifest, ManifestTable, ManifestTablet, Repository, MANIFEST_FORMAT_VERSION};
+use tessera_storage::{Store, TableDef, TabletSnapshot, Transaction};
+
+use super::job::{common_error, BackupJobRecord, BackupState, JOB_RECORD, STATUS_OK, STATUS_TIMEOUT};
+use super::manager::JobControl;
+
+/// Everything a job needs, fixed at submission.
+pub(crate) struct JobPlan {
+    /// Each table's definition (restricted to the backed-up partitions) and its tablets as pinned.
+    pub tables: Vec<(TableDef, Vec<TabletSnapshot>)>,
+    /// The hard-link snapshot folder name under `snapshots/`.
+    pub snapshot_name: String,
+    /// Pause after each uploaded file (tests use it to watch and cancel a job mid-way).
+    pub file_delay: Duration,
+}
+
+pub(crate) fn start(store: Arc<Store>, repository: Arc<Repository>, job: Arc<JobControl>, plan: JobPlan) {
+    let worker = job.clone();
+    let id = job.record.lock().id;
+    let spawned = std::thread::Builder::new()
+        .name(format!("tessera-backup-{id}"))
+        .spawn(move || run(&store, &repository, &worker, &plan));
+    match spawned {
+        Ok(handle) => *job.thread.lock() = Some(handle),
+        Err(e) => {
+            let mut record = job.record.lock();
+            record.state = BackupState::Cancelled;
+            record.status = common_error(&format!("cannot start the job thread: {e}"));
+            record.finished_ms = Some(now_ms());
+            job.done.notify_all();
+        }
+    }
+}
+
+fn run(store: &Store, repository: &Repository, job: &JobControl, plan: &JobPlan) {
+    let files = distinct_files(plan);
+    repository.claim(files.keys().map(String::as_str));
+    let outcome = steps(store, repository, job, plan, &files);
+    if let Err(e) = store.release_snapshot(&plan.snapshot_name) {
+        log::warn!("releasing snapshot {}: {e}", plan.snapshot_name);
+    }
+    repository.unclaim(files.keys().map(String::as_str));
+    if let Err(status) = outcome {
+        let label = job.record.lock().label.clone();
+        // Remove what the job wrote: the unfinished snapshot folder and data files no manifest needs.
+        if let Err(e) = repository.remove_unfinished(&label).and_then(|_| repository.collect_garbage()) {
+            log::warn!("cleaning up after backup {label}: {e}");
+        }
+        let _ = update(store, job, |r| {
+            r.state = BackupState::Cancelled;
+            r.status = status;
+            r.finished_ms = Some(now_ms());
+        });
+    }
+    let _record = job.record.lock();
+    job.done.notify_all();
+}
+
+/// Each data file once (by checksum) with the snapshot link to upload it from.
+fn distinct_files(plan: &JobPlan) -> BTreeMap<String, (PathBuf, u64)> {
+    let mut files = BTreeMap::new();
+    for (_, tablets) in &plan.tables {
+        for tablet in tablets {
+            for (meta, path) in &tablet.segments {
+                files.entry(meta.checksum.clone()).or_insert_with(|| (path.clone(), meta.bytes));
+            }
+        }
+    }
+    files
+}
+
+/// Applies `change` to the job's record and persists it.
+fn update(store: &Store, job: &JobControl, change: impl FnOnce(&mut BackupJobRecord)) -> Result<(), String> {
+    let record = {
+        let mut record = job.record.lock();
+        change(&mut record);
+        record.clone()
+    };
+    let mut txn = Transaction::new();
+    txn.put_record(JOB_RECORD, record.id, record.encode());
+    store.commit(txn).map(|_| ()).map_err(|e| common_error(&format!("cannot save the job state: {e}")))
+}
+
+/// Stops the job if it was cancelled or has run out of time.
+fn check(job: &JobControl) -> Result<(), String> {
+    if let Some(reason) = job.cancel.lock().clone() {
+        return Err(common_error(&reason));
+    }
+    let record = job.record.lock();
+    if now_ms() - record.create_time_ms > (record.timeout_s as i64).saturating_mul(1000) {
+        return Err(STATUS_TIMEOUT.to_string());
+    }
+    Ok(())
+}
+
+fn steps(
+    store: &Store,
+    repository: &Repository,
+    job: &JobControl,
+    plan: &JobPlan,
+    files: &BTreeMap<String, (PathBuf, u64)>,
+) -> Result<(), String> {
+    check(job)?;
+    update(store, job, |r| {
+        r.snapshot_finished_ms = Some(now_ms());
+        r.state = BackupState::UploadSnapshot;
+        r.files_total = files.len() as u64;
+        r.bytes_total = files.values().map(|(_, bytes)| bytes).sum();
+    })?;
+    check(job)?;
+    update(store, job, |r| r.state = BackupState::Uploading)?;
+    for (checksum, (path, bytes)) in files {
+        check(job)?;
+        let stored = repository
+            .upload(checksum, path)
+            .map_err(|e| common_error(&format!("uploading {} failed: {e}", path.display())))?;
+        let mut record = job.record.lock();
+        record.files_done += 1;
+        record.bytes_done += bytes;
+        if stored.is_none() {
+            record.files_deduplicated += 1;
+        }
+        drop(record);
+        if !plan.file_delay.is_zero() {
+            std::thread::sleep(plan.file_delay);
+        }
+    }
+    check(job)?;
+    update(store, job, |r| {
+        r.upload_finished_ms = Some(now_ms());
+        r.state = BackupState::SaveMeta;
+    })?;
+    let record = job.record.lock().clone();
+    let manifest = Manifest {
+        format: MANIFEST_FORMAT_VERSION,
+        label: record.label.clone(),
+        timestamp: record.timestamp.clone(),
+        database: record.database.clone(),
+        database_id: record.database_id,
+        backup_time_ms: record.create_time_ms,
+        finish_time_ms: now_ms(),
+        tables: plan
+            .tables
+            .iter()
+            .map(|(definition, tablets)| ManifestTable {
+                definition: definition.clone(),
+                tablets: tablets
+                    .iter()
+                    .map(|t| ManifestTablet {
+                        tablet: t.tablet,
+                        partition: t.partition,
+                        version: t.version,
+                        segments: t.segments.iter().map(|(meta, _)| meta.clone()).collect(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    };
+    check(job)?;
+    update(store, job, |r| r.state = BackupState::UploadInfo)?;
+    repository.write_manifest(&manifest).map_err(|e| common_error(&format!("writing the manifest failed: {e}")))?;
+    update(store, job, |r| {
+        r.state = BackupState::Finished;
+        r.status = STATUS_OK.to_string();
+        r.finished_ms = Some(now_ms());
+    })?;
+    Ok(())
+}

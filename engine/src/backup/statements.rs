@@ -1,0 +1,398 @@
+//! BACKUP, SHOW BACKUP, CANCEL BACKUP, SHOW SNAPSHOT and DROP SNAPSHOT.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use tessera_backup::check_label;
+use tessera_backup::timestamp::{backup_timestamp, now_ms, show_time};
+use tessera_sql::{Backup, BackupObject, SnapshotFilter};
+use tessera_storage::{TableDef, Transaction};
+
+use super::job::{BackupJobRecord, BackupState, JOB_FORMAT_VERSION, JOB_RECORD, STATUS_OK};
+use super::manager::{backup_error, JobControl};
+use super::runner::{self, JobPlan};
+use crate::catalog::resolve;
+use crate::error::{EngineError, Result};
+use crate::result::StatementResult;
+use crate::session::Session;
+use crate::show::nullable_table;
+
+/// Default job timeout: one day, as StarRocks' `backup_job_default_timeout_ms`.
+const DEFAULT_TIMEOUT_S: u64 = 86_400;
+const MIN_TIMEOUT_S: u64 = 600;
+
+fn invalid(message: impl Into<String>) -> EngineError {
+    EngineError::InvalidInput(message.into())
+}
+
+/// Validates BACKUP properties; returns the timeout in seconds and whether "incremental" was asked.
+fn properties(given: &[(String, String)]) -> Result<(u64, bool)> {
+    let mut timeout = DEFAULT_TIMEOUT_S;
+    let mut incremental = false;
+    let mut unknown = Vec::new();
+    for (key, value) in given {
+        match key.as_str() {
+            "type" => match value.to_ascii_lowercase().as_str() {
+                "full" => {}
+                "incremental" => incremental = true,
+                _ => return Err(invalid(format!("Invalid backup job type: {value}"))),
+            },
+            "timeout" => {
+                timeout = value.trim().parse().map_err(|_| invalid(format!("Invalid timeout format: {value}")))?;
+                if timeout < MIN_TIMEOUT_S {
+                    return Err(invalid("timeout must be at least 10 min"));
+                }
+            }
+            _ => unknown.push(key.clone()),
+        }
+    }
+    if !unknown.is_empty() {
+        return Err(invalid(format!("Unknown backup job properties: [{}]", unknown.join(", "))));
+    }
+    Ok((timeout, incremental))
+}
+
+/// Restricts a table definition to the named partitions (all when `partitions` is empty).
+fn restrict(table: &TableDef, partitions: &[String]) -> Result<TableDef> {
+    let mut def = table.clone();
+    if !partitions.is_empty() {
+        for p in partitions {
+            if table.partition(p).is_none() {
+                // StarRocks' text, spacing included.
+                return Err(invalid(format!("partition[{p}] does not exist  in table{}", table.name)));
+            }
+        }
+        def.partitions.retain(|p| partitions.contains(&p.name));
+    }
+    Ok(def)
+}
+
+pub(crate) fn backup(session: &mut Session, backup: Backup) -> Result<StatementResult> {
+    let shared = session.db.shared.clone();
+    let manager = &shared.backups;
+    if backup.database.is_some() && backup.label_database.is_some() {
+        return Err(invalid("Can not specify the database both with DATABASE and as a prefix of the snapshot name"));
+    }
+    if let Some(item) = &backup.alias_given {
+        return Err(invalid(format!("Can not set alias for table in Backup Stmt: {item}")));
+    }
+    check_label(&backup.label).map_err(backup_error)?;
+    let (timeout_s, incremental) = properties(&backup.properties)?;
+    let db_name = session.resolve_database(backup.database.as_deref().or(backup.label_database.as_deref()))?;
+
+    let _submit = manager.submit.lock();
+    let entry = manager
+        .repository(&backup.repository)
+        .ok_or_else(|| EngineError::NotFound(format!("Repository {} does not exist", backup.repository)))?;
+    let repository = entry.repository.clone().ok_or_else(|| {
+        EngineError::Io(format!(
+            "Repository {} cannot be used: {}",
+            backup.repository,
+            entry.error.clone().unwrap_or_default()
+        ))
+    })?;
+    repository.check_writable().map_err(backup_error)?;
+
+    // The pinned state: one consistent version of every table in the job.
+    let state = shared.store.snapshot();
+    let db = resolve::database(&state, &db_name)?;
+    let mut selected: Vec<(Arc<TableDef>, Vec<String>)> = Vec::new();
+    let mut seen = BTreeSet::new();
+    let mut all_tables = backup.objects.is_empty();
+    for object in &backup.objects {
+        match object {
+            BackupObject::AllTables => all_tables = true,
+            BackupObject::Table { name, partitions } => {
+                if !seen.insert(name.clone()) {
+                    return Err(invalid(format!("Duplicated table: {name}")));
+                }
+                let table = state.table_by_name(db.id, name).cloned().ok_or_else(|| {
+                    invalid(format!("Incorrect table name '{name}': it does not exist in database {}", db.name))
+                })?;
+                selected.push((table, partitions.clone()));
+            }
+            BackupObject::Other { kind, .. } => {
+                return Err(EngineError::Unsupported(format!(
+                    "backing up {} is not supported yet; only tables can be backed up",
+                    kind.to_ascii_lowercase()
+                )))
+            }
+        }
+    }
+    if all_tables {
+        for table in state.tables_in(db.id) {
+            if !seen.contains(&table.name) {
+                selected.push((table.clone(), Vec::new()));
+            }
+        }
+    }
+    if repository.has_snapshot(&backup.label).map_err(backup_error)? {
+        if incremental {
+            return Err(invalid("Currently does not support incremental backup"));
+        }
+        return Err(EngineError::AlreadyExists(format!(
+            "Snapshot with name '{}' already exist in repository",
+            backup.label
+        )));
+    }
+    if let Some(latest) = manager.latest_jobs().get(&db.name) {
+        if !latest.record.lock().state.is_done() {
+            return Err(EngineError::Conflict(
+                "Can only run one backup or restore job of a database at same time".into(),
+            ));
+        }
+    }
+
+    let mut tables = Vec::with_capacity(selected.len());
+    let mut objects = Vec::with_capacity(selected.len());
+    for (table, partitions) in &selected {
+        tables.push(restrict(table, partitions)?);
+        objects.push(if partitions.is_empty() {
+            format!("[{}.{}]", db.name, table.name)
+        } else {
+            format!("[{}.{} PARTITION ({})]", db.name, table.name, partitions.join(", "))
+        });
+    }
+    let id = shared.store.allocate_id()?;
+    let create_time_ms = now_ms();
+    let mut record = BackupJobRecord {
+        format: JOB_FORMAT_VERSION,
+        id,
+        label: backup.label.clone(),
+        timestamp: backup_timestamp(create_time_ms),
+        database: db.name.clone(),
+        database_id: db.id.0,
+        repository: backup.repository.clone(),
+        state: BackupState::Pending,
+        objects,
+        create_time_ms,
+        snapshot_finished_ms: None,
+        upload_finished_ms: None,
+        finished_ms: None,
+        timeout_s,
+        status: STATUS_OK.to_string(),
+        files_total: 0,
+        files_done: 0,
+        bytes_total: 0,
+        bytes_done: 0,
+        files_deduplicated: 0,
+    };
+    // A folder left by an earlier attempt that never wrote its manifest is not a snapshot.
+    repository.remove_unfinished(&backup.label).map_err(backup_error)?;
+
+    let snapshot_name = format!("backup-{id}");
+    let tablet_ids: Vec<_> = tables.iter().flat_map(|t| t.tablets()).collect();
+    record.state = BackupState::Snapshoting;
+    let snapshot = shared.store.create_snapshot(&snapshot_name, &state, &tablet_ids)?;
+    drop(state);
+    let mut by_tablet: BTreeMap<_, _> = snapshot.tablets.into_iter().map(|t| (t.tablet, t)).collect();
+    let plan_tables = tables
+        .into_iter()
+        .map(|def| {
+            let tablets = def.tablets().filter_map(|t| by_tablet.remove(&t)).collect();
+            (def, tablets)
+        })
+        .collect();
+    let mut txn = Transaction::new();
+    txn.put_record(JOB_RECORD, id, record.encode());
+    if let Err(e) = shared.store.commit(txn) {
+        let _ = shared.store.release_snapshot(&snapshot_name);
+        return Err(e.into());
+    }
+    let job = JobControl::new(record);
+    manager.add_job(job.clone());
+    let plan = JobPlan { tables: plan_tables, snapshot_name, file_delay: shared.backup_file_delay };
+    runner::start(shared.store.clone(), repository, job, plan);
+    Ok(StatementResult::job(id))
+}
+
+fn time(ms: Option<i64>) -> Option<String> {
+    ms.map(show_time)
+}
+
+pub(crate) fn show_backup(session: &mut Session, database: Option<&str>) -> Result<StatementResult> {
+    let shared = session.db.shared.clone();
+    let latest = shared.backups.latest_jobs();
+    let jobs: Vec<BackupJobRecord> = match database {
+        Some(name) => {
+            resolve::database(&shared.store.snapshot(), name)?;
+            latest.get(name).map(|j| j.snapshot()).into_iter().collect()
+        }
+        None => latest.values().map(|j| j.snapshot()).collect(),
+    };
+    let rows = jobs
+        .iter()
+        .map(|r| {
+            let unfinished = if r.state == BackupState::Uploading {
+                format!("[upload: {} files left]", r.files_total.saturating_sub(r.files_done))
+            } else {
+                String::new()
+            };
+            vec![
+                Some(r.id.to_string()),
+                Some(r.label.clone()),
+                Some(r.database.clone()),
+                Some(r.state.to_string()),
+                Some(r.objects.join(", ")),
+                time(Some(r.create_time_ms)),
+                time(r.snapshot_finished_ms),
+                time(r.upload_finished_ms),
+                time(r.finished_ms),
+                Some(unfinished),
+                Some(format!(
+                    "[upload: {}/{} files, {}/{} bytes, {} already stored]",
+                    r.files_done, r.files_total, r.bytes_done, r.bytes_total, r.files_deduplicated
+                )),
+                Some(String::new()),
+                Some(r.status.clone()),
+                Some(r.timeout_s.to_string()),
+            ]
+        })
+        .collect();
+    nullable_table(
+        &[
+            "JobId",
+            "SnapshotName",
+            "DbName",
+            "State",
+            "BackupObjs",
+            "CreateTime",
+            "SnapshotFinishedTime",
+            "UploadFinishedTime",
+            "FinishedTime",
+            "UnfinishedTasks",
+            "Progress",
+            "TaskErrMsg",
+            "Status",
+            "Timeout",
+        ],
+        rows,
+    )
+}
+
+pub(crate) fn cancel_backup(session: &mut Session, database: Option<&str>) -> Result<StatementResult> {
+    let name = session.resolve_database(database)?;
+    let shared = session.db.shared.clone();
+    resolve::database(&shared.store.snapshot(), &name)?;
+    let job = shared
+        .backups
+        .latest_jobs()
+        .get(&name)
+        .cloned()
+        .ok_or_else(|| EngineError::NotFound("No backup job is currently running".into()))?;
+    {
+        let record = job.record.lock();
+        if record.state.is_done() {
+            return Err(EngineError::Conflict(format!(
+                "Failed to cancel job: Job with label {} can not be cancelled. state: {}",
+                record.label, record.state
+            )));
+        }
+    }
+    *job.cancel.lock() = Some("user cancelled".to_string());
+    let record = job.wait();
+    if record.state != BackupState::Cancelled {
+        return Err(EngineError::Conflict(format!(
+            "Failed to cancel job: Job with label {} can not be cancelled. state: {}",
+            record.label, record.state
+        )));
+    }
+    Ok(StatementResult::ok())
+}
+
+pub(crate) fn show_snapshot(
+    session: &mut Session,
+    repository: &str,
+    filter: &SnapshotFilter,
+) -> Result<StatementResult> {
+    let shared = session.db.shared.clone();
+    let entry = shared
+        .backups
+        .repository(repository)
+        .ok_or_else(|| EngineError::NotFound(format!("Repository {repository} does not exist")))?;
+    let repo = entry.repository.ok_or_else(|| {
+        EngineError::Io(format!("Repository {repository} cannot be used: {}", entry.error.unwrap_or_default()))
+    })?;
+    if let SnapshotFilter::SnapshotAndTimestamp(label, timestamp) = filter {
+        let row = match repo.read_manifest(label, timestamp) {
+            Ok(m) => {
+                let objects: BTreeMap<String, Vec<String>> = m
+                    .tables
+                    .iter()
+                    .map(|t| {
+                        (t.definition.name.clone(), t.definition.partitions.iter().map(|p| p.name.clone()).collect())
+                    })
+                    .collect();
+                let details = serde_json::json!({
+                    "name": m.label,
+                    "database": m.database,
+                    "backup_time": m.backup_time_ms,
+                    "backup_objects": objects,
+                    "rows": m.rows(),
+                    "format": m.format,
+                    "backup_result": "succeed",
+                });
+                vec![
+                    Some(label.clone()),
+                    Some(timestamp.clone()),
+                    Some(m.database.clone()),
+                    Some(serde_json::to_string_pretty(&details).unwrap_or_default()),
+                    Some("OK".to_string()),
+                ]
+            }
+            Err(e) => {
+                vec![Some(label.clone()), Some(timestamp.clone()), None, None, Some(format!("Failed to get info: {e}"))]
+            }
+        };
+        return nullable_table(&["Snapshot", "Timestamp", "Database", "Details", "Status"], vec![row]);
+    }
+    let labels = repo.labels().map_err(backup_error)?;
+    let wanted = |l: &String| match filter {
+        SnapshotFilter::None => true,
+        SnapshotFilter::Snapshot(x) => l == x,
+        SnapshotFilter::SnapshotIn(xs) => xs.contains(l),
+        SnapshotFilter::SnapshotAndTimestamp(..) => false,
+    };
+    let mut rows = Vec::new();
+    for label in labels.iter().filter(|l| wanted(l)) {
+        let row = match repo.timestamps(label) {
+            Ok(timestamps) => {
+                let valid = timestamps.iter().any(|t| t.is_ok());
+                let cells: Vec<String> = timestamps
+                    .into_iter()
+                    .map(|t| match t {
+                        Ok(ts) => ts,
+                        Err(name) => format!("Invalid: {name}"),
+                    })
+                    .collect();
+                let status = if valid { "OK".to_string() } else { "ERROR: no snapshot".to_string() };
+                vec![Some(label.clone()), Some(cells.join("\n")), Some(status)]
+            }
+            Err(e) => vec![Some(label.clone()), None, Some(format!("ERROR: Failed to get info: {e}"))],
+        };
+        rows.push(row);
+    }
+    nullable_table(&["Snapshot", "Timestamp", "Status"], rows)
+}
+
+pub(crate) fn drop_snapshot(session: &mut Session, label: &str, repository: &str) -> Result<StatementResult> {
+    let shared = session.db.shared.clone();
+    let manager = &shared.backups;
+    let _submit = manager.submit.lock();
+    let entry = manager
+        .repository(repository)
+        .ok_or_else(|| EngineError::NotFound(format!("Repository does not exist: {repository}")))?;
+    let repo = entry.repository.ok_or_else(|| {
+        EngineError::Io(format!("Repository {repository} cannot be used: {}", entry.error.unwrap_or_default()))
+    })?;
+    repo.check_writable().map_err(backup_error)?;
+    let writing = manager.running_jobs().iter().any(|j| {
+        let r = j.record.lock();
+        r.repository == repository && r.label == label
+    });
+    if writing {
+        return Err(EngineError::Conflict(format!("Can not drop snapshot {label}: a backup is writing it")));
+    }
+    repo.drop_snapshot(label).map_err(backup_error)?;
+    Ok(StatementResult::ok())
+}
