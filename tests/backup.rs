@@ -358,3 +358,33 @@ fn a_job_interrupted_by_sigkill_is_cancelled_on_reopen() {
     let again = db.wait_for_job(start_backup(&db, "BACKUP SNAPSHOT d.killed TO r")).unwrap();
     assert_eq!(again.state, BackupState::Finished, "{}", again.status);
 }
+
+#[test]
+fn a_damaged_manifest_is_not_reported_as_usable_and_protects_data_from_collection() {
+    let data = tempfile::tempdir().unwrap();
+    let location = tempfile::tempdir().unwrap();
+    let db = Database::open(data.path()).unwrap();
+    setup(&db, location.path());
+    db.session().execute("INSERT INTO d.t VALUES (1, 'a')").unwrap();
+    db.wait_for_job(start_backup(&db, "BACKUP SNAPSHOT d.one TO r")).unwrap();
+    db.session().execute("INSERT INTO d.t VALUES (2, 'b')").unwrap();
+    db.wait_for_job(start_backup(&db, "BACKUP SNAPSHOT d.two TO r")).unwrap();
+    let manifest = files_under(&repo_root(location.path(), "r").join("snapshots/one")).into_iter().next().unwrap();
+    let timestamp = manifest.file_name().unwrap().to_string_lossy().replace(".manifest.json", "");
+    std::fs::write(&manifest, b"{ truncated").unwrap();
+    let detail = db
+        .session()
+        .execute_one(&format!("SHOW SNAPSHOT ON r WHERE SNAPSHOT = 'one' AND TIMESTAMP = '{timestamp}'"))
+        .unwrap();
+    let status = detail.batches[0].column(4).as_any().downcast_ref::<StringArray>().unwrap().value(0).to_string();
+    assert!(status.starts_with("Failed to get info: repository corruption: manifest one/"), "{status}");
+    // While a manifest cannot be read, dropping another snapshot deletes no data file.
+    let before = files_under(&repo_root(location.path(), "r").join("data"));
+    db.session().execute("DROP SNAPSHOT two ON r").unwrap();
+    assert_eq!(files_under(&repo_root(location.path(), "r").join("data")), before);
+    // A label folder with no manifest at all is reported as no snapshot.
+    std::fs::remove_file(&manifest).unwrap();
+    let brief = db.session().execute_one("SHOW SNAPSHOT ON r").unwrap();
+    let status = brief.batches[0].column(2).as_any().downcast_ref::<StringArray>().unwrap().value(0).to_string();
+    assert_eq!(status, "ERROR: no snapshot");
+}

@@ -88,3 +88,38 @@ fn a_second_process_cannot_open_the_same_directory() {
     let out = tessera(dir.path(), &["-c", "SHOW DATABASES"], None);
     assert!(out.status.success(), "{}", text(&out.stderr));
 }
+
+#[test]
+fn backup_waits_for_its_job_and_fails_when_the_job_is_cancelled() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = tempfile::tempdir().unwrap();
+    let setup = format!(
+        "CREATE DATABASE d; USE d; CREATE TABLE t (k INT); INSERT INTO t VALUES (1), (2);
+         CREATE REPOSITORY r ON LOCATION '{}';
+         BACKUP SNAPSHOT d.ok TO r;
+         SHOW BACKUP FROM d;",
+        repo.path().display()
+    );
+    let out = tessera(dir.path(), &["--format", "csv", "-c", &setup], None);
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    assert!(text(&out.stdout).contains(",FINISHED,"), "the CLI waited for the job: {}", text(&out.stdout));
+
+    // The repository's data folder becomes a file: uploads fail, the job ends CANCELLED, the CLI exits 1.
+    let data = repo.path().join("__tessera_repository_r/data");
+    std::fs::remove_dir_all(&data).unwrap();
+    std::fs::write(&data, b"not a folder").unwrap();
+    let out = tessera(dir.path(), &["-c", "INSERT INTO d.t VALUES (3); BACKUP SNAPSHOT d.broken TO r"], None);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("backup broken was cancelled: [COMMON_ERROR, msg: uploading"), "{err}");
+
+    // With --async the statement returns at once and the CLI still waits before exiting.
+    std::fs::remove_file(&data).unwrap();
+    let repo2 = tempfile::tempdir().unwrap();
+    let sql = format!("CREATE REPOSITORY r2 ON LOCATION '{}'; BACKUP SNAPSHOT d.later TO r2", repo2.path().display());
+    let out = tessera(dir.path(), &["--async", "-c", &sql], None);
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("started; watch it with SHOW BACKUP"));
+    let out = tessera(dir.path(), &["--format", "csv", "-c", "SHOW SNAPSHOT ON r2"], None);
+    assert!(text(&out.stdout).contains("later,"), "{}", text(&out.stdout));
+}
