@@ -20,6 +20,6 @@ pub mod repository;
 pub mod timestamp;
 
 pub use error::{BackupError, Result};
-pub use location::{RepositoryStore, Transfer};
+pub use location::{FileSystem, LocalStore, RealFileSystem, RepositoryStore, Transfer};
 pub use manifest::{Manifest, ManifestTable, ManifestTablet, MANIFEST_FORMAT_VERSION};
 pub use repository::{check_label, Repository};

@@ -1,17 +1,114 @@
 //! Where a repository's bytes live, behind a small interface.
 //!
 //! [`RepositoryStore`] is everything the backup logic needs from a location: whole small files written
-//! atomically, large files put and fetched by path, listings and deletions. [`LocalStore`] implements it
-//! on a local directory (`/path` or `file:///path`); an object store (`s3://...`) can implement the same
-//! trait later without touching the backup logic.
+//! atomically, large files put by path, listings and deletions. [`LocalStore`] implements it on a local
+//! directory (`/path` or `file:///path`); an object store (`s3://...`) can implement the same trait later
+//! without touching the backup logic.
+//!
+//! [`LocalStore`] reaches the disk only through [`FileSystem`], the seam fault-injection tests use to fail
+//! a write, an fsync, a rename or a link at any step ([`RealFileSystem`] is the real one). Whatever fails,
+//! a file under its final name is always complete: content goes to a temporary name first, is fsynced,
+//! and is renamed into place; a failure removes the temporary file.
 //!
 //! Paths are relative, `/`-separated, and never contain `..` (checked by [`check_relative`]).
 
 use std::fs::{self, File};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use crate::error::{BackupError, IoContext, Result};
+
+/// The filesystem operations a [`LocalStore`] uses.
+pub trait FileSystem: Send + Sync + std::fmt::Debug {
+    fn create_dir_all(&self, path: &Path) -> std::io::Result<()>;
+    fn read(&self, path: &Path) -> std::io::Result<Vec<u8>>;
+    /// Creates (or truncates) `path` and writes `bytes`, without fsync.
+    fn write(&self, path: &Path, bytes: &[u8]) -> std::io::Result<()>;
+    fn sync_file(&self, path: &Path) -> std::io::Result<()>;
+    fn sync_dir(&self, path: &Path) -> std::io::Result<()>;
+    fn rename(&self, from: &Path, to: &Path) -> std::io::Result<()>;
+    fn hard_link(&self, from: &Path, to: &Path) -> std::io::Result<()>;
+    /// Copies `from` to `to` (without fsync) and returns the BLAKE3 (hex) of the bytes copied.
+    fn copy_hashed(&self, from: &Path, to: &Path) -> std::io::Result<String>;
+    fn remove_file(&self, path: &Path) -> std::io::Result<()>;
+    fn remove_dir_all(&self, path: &Path) -> std::io::Result<()>;
+    /// Names in a folder, sorted.
+    fn list(&self, path: &Path) -> std::io::Result<Vec<String>>;
+    fn exists(&self, path: &Path) -> bool;
+}
+
+/// The real filesystem.
+#[derive(Debug, Default)]
+pub struct RealFileSystem;
+
+impl FileSystem for RealFileSystem {
+    fn create_dir_all(&self, path: &Path) -> std::io::Result<()> {
+        fs::create_dir_all(path)
+    }
+
+    fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        fs::read(path)
+    }
+
+    fn write(&self, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+        File::create(path)?.write_all(bytes)
+    }
+
+    fn sync_file(&self, path: &Path) -> std::io::Result<()> {
+        fs::OpenOptions::new().write(true).open(path)?.sync_all()
+    }
+
+    fn sync_dir(&self, path: &Path) -> std::io::Result<()> {
+        File::open(path)?.sync_all()
+    }
+
+    fn rename(&self, from: &Path, to: &Path) -> std::io::Result<()> {
+        fs::rename(from, to)
+    }
+
+    fn hard_link(&self, from: &Path, to: &Path) -> std::io::Result<()> {
+        fs::hard_link(from, to)
+    }
+
+    fn copy_hashed(&self, from: &Path, to: &Path) -> std::io::Result<String> {
+        let mut input = File::open(from)?;
+        let mut output = File::create(to)?;
+        let mut hasher = blake3::Hasher::new();
+        let mut buffer = vec![0u8; 1 << 20];
+        loop {
+            let n = input.read(&mut buffer)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buffer[..n]);
+            output.write_all(&buffer[..n])?;
+        }
+        Ok(hasher.finalize().to_hex().to_string())
+    }
+
+    fn remove_file(&self, path: &Path) -> std::io::Result<()> {
+        fs::remove_file(path)
+    }
+
+    fn remove_dir_all(&self, path: &Path) -> std::io::Result<()> {
+        fs::remove_dir_all(path)
+    }
+
+    fn list(&self, path: &Path) -> std::io::Result<Vec<String>> {
+        let mut names = Vec::new();
+        for entry in fs::read_dir(path)? {
+            names.push(entry?.file_name().to_string_lossy().to_string());
+        }
+        names.sort();
+        Ok(names)
+    }
+
+    fn exists(&self, path: &Path) -> bool {
+        path.exists()
+    }
+}
 
 /// How a file got into the repository.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,21 +146,27 @@ pub fn check_relative(path: &str) -> Result<()> {
     Ok(())
 }
 
-fn sync_dir(dir: &Path) -> Result<()> {
-    File::open(dir).and_then(|d| d.sync_all()).at(dir)
-}
-
 /// A repository on a local filesystem.
 #[derive(Debug)]
 pub struct LocalStore {
     location: String,
     root: PathBuf,
+    fs: Arc<dyn FileSystem>,
+}
+
+fn is_not_found(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::NotFound
 }
 
 impl LocalStore {
-    /// A store rooted at `root` (which must exist); `location` is what the user wrote.
+    /// A store rooted at `root`; `location` is what the user wrote.
     pub fn new(location: &str, root: PathBuf) -> LocalStore {
-        LocalStore { location: location.to_string(), root }
+        Self::with_file_system(location, root, Arc::new(RealFileSystem))
+    }
+
+    /// A store that reaches the disk through `fs` (tests inject faults here).
+    pub fn with_file_system(location: &str, root: PathBuf, fs: Arc<dyn FileSystem>) -> LocalStore {
+        LocalStore { location: location.to_string(), root, fs }
     }
 
     pub fn root(&self) -> &Path {
@@ -75,30 +178,51 @@ impl LocalStore {
         Ok(self.root.join(path))
     }
 
+    fn sync_dir(&self, dir: &Path) -> Result<()> {
+        self.fs.sync_dir(dir).at(dir)
+    }
+
+    /// Creates the folders above `full` and makes their entries durable, up to the root's parent.
     fn ensure_parent(&self, full: &Path) -> Result<()> {
-        if let Some(parent) = full.parent() {
-            if !parent.exists() {
-                fs::create_dir_all(parent).at(parent)?;
-                // Make every new folder entry durable, up to the root.
-                let mut dir = parent.to_path_buf();
-                while dir.starts_with(&self.root) && dir != self.root {
-                    match dir.parent() {
-                        Some(up) => {
-                            sync_dir(up)?;
-                            dir = up.to_path_buf();
-                        }
-                        None => break,
-                    }
-                }
+        let Some(parent) = full.parent() else { return Ok(()) };
+        if self.fs.exists(parent) {
+            return Ok(());
+        }
+        self.fs.create_dir_all(parent).at(parent)?;
+        let stop = self.root.parent().unwrap_or(&self.root);
+        let mut dir = parent;
+        while let Some(up) = dir.parent() {
+            self.sync_dir(up)?;
+            if up == stop || !up.starts_with(stop) {
+                break;
             }
+            dir = up;
         }
         Ok(())
     }
 
+    /// A temporary name next to `full`, unique in this process (two jobs may store the same file at once).
     fn temporary(full: &Path) -> PathBuf {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
         let mut name = full.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-        name.push(format!(".tmp-{}", std::process::id()));
+        name.push(format!(".tmp-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed)));
         full.with_file_name(name)
+    }
+
+    /// Renames a complete temporary file into place and makes the rename durable; on failure the
+    /// temporary file is removed.
+    fn publish(&self, temporary: &Path, full: &Path) -> Result<()> {
+        if let Err(e) = self.fs.rename(temporary, full) {
+            let _ = self.fs.remove_file(temporary);
+            return Err(BackupError::io(full, e));
+        }
+        let parent = full.parent().unwrap_or(&self.root);
+        if let Err(e) = self.fs.sync_dir(parent) {
+            // The new entry may not be durable: withdraw it, so that nobody later trusts it as stored.
+            let _ = self.fs.remove_file(full);
+            return Err(BackupError::io(parent, e));
+        }
+        Ok(())
     }
 }
 
@@ -109,9 +233,9 @@ impl RepositoryStore for LocalStore {
 
     fn read(&self, path: &str) -> Result<Option<Vec<u8>>> {
         let full = self.full(path)?;
-        match fs::read(&full) {
+        match self.fs.read(&full) {
             Ok(bytes) => Ok(Some(bytes)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) if is_not_found(&e) => Ok(None),
             Err(e) => Err(BackupError::io(full, e)),
         }
     }
@@ -120,103 +244,76 @@ impl RepositoryStore for LocalStore {
         let full = self.full(path)?;
         self.ensure_parent(&full)?;
         let temporary = Self::temporary(&full);
-        let written = (|| {
-            let mut file = File::create(&temporary)?;
-            file.write_all(bytes)?;
-            file.sync_all()
-        })();
-        if let Err(e) = written {
-            let _ = fs::remove_file(&temporary);
+        if let Err(e) = self.fs.write(&temporary, bytes).and_then(|_| self.fs.sync_file(&temporary)) {
+            let _ = self.fs.remove_file(&temporary);
             return Err(BackupError::io(&temporary, e));
         }
-        fs::rename(&temporary, &full).at(&full)?;
-        sync_dir(full.parent().unwrap_or(&self.root))
+        self.publish(&temporary, &full)
     }
 
     fn exists(&self, path: &str) -> Result<bool> {
-        Ok(self.full(path)?.exists())
+        Ok(self.fs.exists(&self.full(path)?))
     }
 
     fn put_file(&self, path: &str, source: &Path, expected_blake3: Option<&str>) -> Result<Transfer> {
         let full = self.full(path)?;
         self.ensure_parent(&full)?;
         let temporary = Self::temporary(&full);
-        let _ = fs::remove_file(&temporary);
-        let transfer = match fs::hard_link(source, &temporary) {
-            Ok(()) => Transfer::Linked,
-            Err(_) => {
-                // Another filesystem (or links not allowed): copy, hashing as we go.
-                let copied = copy_verified(source, &temporary, expected_blake3);
-                if let Err(e) = copied {
-                    let _ = fs::remove_file(&temporary);
-                    return Err(e);
+        let _ = self.fs.remove_file(&temporary);
+        let transfer = if self.fs.hard_link(source, &temporary).is_ok() {
+            Transfer::Linked
+        } else {
+            // Another filesystem (or links not allowed): copy, hashing as we go, then fsync.
+            let copied = self.fs.copy_hashed(source, &temporary).and_then(|hash| {
+                self.fs.sync_file(&temporary)?;
+                Ok(hash)
+            });
+            let hash = match copied {
+                Ok(hash) => hash,
+                Err(e) => {
+                    let _ = self.fs.remove_file(&temporary);
+                    return Err(BackupError::io(&temporary, e));
                 }
-                Transfer::Copied
+            };
+            if let Some(expected) = expected_blake3 {
+                if hash != expected {
+                    let _ = self.fs.remove_file(&temporary);
+                    return Err(BackupError::Corruption(format!(
+                        "{} has checksum {hash}, but its metadata says {expected}",
+                        source.display()
+                    )));
+                }
             }
+            Transfer::Copied
         };
-        fs::rename(&temporary, &full).at(&full)?;
-        sync_dir(full.parent().unwrap_or(&self.root))?;
+        self.publish(&temporary, &full)?;
         Ok(transfer)
     }
 
     fn list(&self, path: &str) -> Result<Vec<String>> {
         let full = if path.is_empty() { self.root.clone() } else { self.full(path)? };
-        let entries = match fs::read_dir(&full) {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(BackupError::io(full, e)),
-        };
-        let mut names = Vec::new();
-        for entry in entries {
-            let entry = entry.at(&full)?;
-            names.push(entry.file_name().to_string_lossy().to_string());
+        match self.fs.list(&full) {
+            Ok(names) => Ok(names),
+            Err(e) if is_not_found(&e) => Ok(Vec::new()),
+            Err(e) => Err(BackupError::io(full, e)),
         }
-        names.sort();
-        Ok(names)
     }
 
     fn delete(&self, path: &str) -> Result<()> {
         let full = self.full(path)?;
-        match fs::remove_file(&full) {
+        match self.fs.remove_file(&full) {
             Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) if is_not_found(&e) => Ok(()),
             Err(e) => Err(BackupError::io(full, e)),
         }
     }
 
     fn delete_dir(&self, path: &str) -> Result<()> {
         let full = self.full(path)?;
-        match fs::remove_dir_all(&full) {
-            Ok(()) => sync_dir(full.parent().unwrap_or(&self.root)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        match self.fs.remove_dir_all(&full) {
+            Ok(()) => self.sync_dir(full.parent().unwrap_or(&self.root)),
+            Err(e) if is_not_found(&e) => Ok(()),
             Err(e) => Err(BackupError::io(full, e)),
         }
     }
-}
-
-/// Copies `source` to `dest`, fsyncs it, and checks the BLAKE3 of the bytes copied.
-fn copy_verified(source: &Path, dest: &Path, expected_blake3: Option<&str>) -> Result<()> {
-    let mut input = File::open(source).at(source)?;
-    let mut output = File::create(dest).at(dest)?;
-    let mut hasher = blake3::Hasher::new();
-    let mut buffer = vec![0u8; 1 << 20];
-    loop {
-        let n = input.read(&mut buffer).at(source)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buffer[..n]);
-        output.write_all(&buffer[..n]).at(dest)?;
-    }
-    output.sync_all().at(dest)?;
-    if let Some(expected) = expected_blake3 {
-        let actual = hasher.finalize().to_hex().to_string();
-        if actual != expected {
-            return Err(BackupError::Corruption(format!(
-                "{} has checksum {actual}, but its metadata says {expected}",
-                source.display()
-            )));
-        }
-    }
-    Ok(())
 }

@@ -124,43 +124,49 @@ impl Repository {
             )));
         }
         let root = canonical.join(format!("{ROOT_PREFIX}{name}"));
-        let store = LocalStore::new(location.trim_end_matches('/'), root.clone());
-        let info = if root.exists() {
-            let bytes = store
-                .read(INFO_FILE)?
-                .ok_or_else(|| BackupError::Corruption(format!("{} has no {INFO_FILE}", root.display())))?;
-            let info: RepositoryInfo = serde_json::from_slice(&bytes)
-                .map_err(|e| BackupError::Corruption(format!("{}/{INFO_FILE} cannot be read: {e}", root.display())))?;
-            if info.format > REPOSITORY_FORMAT_VERSION {
-                return Err(BackupError::Corruption(format!(
-                    "repository {name} has format {}; this build reads up to {REPOSITORY_FORMAT_VERSION}",
-                    info.format
-                )));
+        let store = LocalStore::new(location.trim_end_matches('/'), root);
+        Repository::attach(name, read_only, Box::new(store), now_ms)
+    }
+
+    /// Opens the repository `name` held by `store`, adopting its info file or creating one (unless
+    /// `read_only`). Any [`RepositoryStore`] works: a local folder, an object store, or a test's.
+    pub fn attach(name: &str, read_only: bool, store: Box<dyn RepositoryStore>, now_ms: i64) -> Result<Repository> {
+        let location = store.location().to_string();
+        let info = match store.read(INFO_FILE)? {
+            Some(bytes) => {
+                let info: RepositoryInfo = serde_json::from_slice(&bytes).map_err(|e| {
+                    BackupError::Corruption(format!(
+                        "{INFO_FILE} of repository {name} at {location} cannot be read: {e}"
+                    ))
+                })?;
+                if info.format > REPOSITORY_FORMAT_VERSION {
+                    return Err(BackupError::Corruption(format!(
+                        "repository {name} has format {}; this build reads up to {REPOSITORY_FORMAT_VERSION}",
+                        info.format
+                    )));
+                }
+                info
             }
-            info
-        } else {
-            if read_only {
-                return Err(BackupError::NotFound(format!(
-                    "Failed to create repository: there is no repository {name} at {location} to open read-only"
-                )));
+            None => {
+                if read_only {
+                    return Err(BackupError::NotFound(format!(
+                        "Failed to create repository: there is no repository {name} at {location} to open read-only"
+                    )));
+                }
+                let info = RepositoryInfo {
+                    format: REPOSITORY_FORMAT_VERSION,
+                    name: name.to_string(),
+                    create_time_ms: now_ms,
+                };
+                let bytes = serde_json::to_vec_pretty(&info)
+                    .map_err(|e| BackupError::InvalidInput(format!("cannot encode repository info: {e}")))?;
+                store.write_atomic(INFO_FILE, &bytes).map_err(|e| {
+                    BackupError::InvalidInput(format!("Failed to create repository: cannot write to {location}: {e}"))
+                })?;
+                info
             }
-            std::fs::create_dir(&root).map_err(|e| {
-                BackupError::InvalidInput(format!("Failed to create repository: cannot write to {location}: {e}"))
-            })?;
-            let info =
-                RepositoryInfo { format: REPOSITORY_FORMAT_VERSION, name: name.to_string(), create_time_ms: now_ms };
-            let bytes = serde_json::to_vec_pretty(&info)
-                .map_err(|e| BackupError::InvalidInput(format!("cannot encode repository info: {e}")))?;
-            store.write_atomic(INFO_FILE, &bytes)?;
-            info
         };
-        Ok(Repository {
-            name: name.to_string(),
-            read_only,
-            store: Box::new(store),
-            info,
-            claims: Mutex::new(HashMap::new()),
-        })
+        Ok(Repository { name: name.to_string(), read_only, store, info, claims: Mutex::new(HashMap::new()) })
     }
 
     pub fn name(&self) -> &str {
