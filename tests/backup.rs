@@ -388,3 +388,19 @@ fn a_damaged_manifest_is_not_reported_as_usable_and_protects_data_from_collectio
     let status = brief.batches[0].column(2).as_any().downcast_ref::<StringArray>().unwrap().value(0).to_string();
     assert_eq!(status, "ERROR: no snapshot");
 }
+
+#[test]
+fn a_job_that_runs_out_of_time_ends_with_the_timeout_status() {
+    let data = tempfile::tempdir().unwrap();
+    let location = tempfile::tempdir().unwrap();
+    let options = Options { backup_timeout: Some(Duration::from_millis(300)), ..slow_options() };
+    let db = Database::open_with(data.path(), options).unwrap();
+    setup(&db, location.path());
+    db.session().execute("INSERT INTO d.t SELECT value, 'x' FROM generate_series(1, 200)").unwrap();
+    let summary = db.wait_for_job(start_backup(&db, "BACKUP SNAPSHOT d.slow TO r")).unwrap();
+    assert_eq!(summary.state, BackupState::Cancelled);
+    assert_eq!(summary.status, "[TIMEOUT, msg: ]");
+    assert!(files_under(&repo_root(location.path(), "r").join("data")).is_empty(), "uploaded files are removed");
+    let shown = db.session().execute_one("SHOW SNAPSHOT ON r").unwrap();
+    assert_eq!(shown.num_rows(), 0);
+}

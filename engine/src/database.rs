@@ -24,6 +24,9 @@ pub struct Options {
     /// A pause after each file a backup job uploads. Zero by default; tests use it to watch and cancel
     /// jobs mid-way.
     pub backup_file_delay: std::time::Duration,
+    /// When set, every backup job times out after this long instead of after its `timeout` property
+    /// (which must still be at least 600 s). For embedders with tight deadlines, and for tests.
+    pub backup_timeout: Option<std::time::Duration>,
 }
 
 impl Default for Options {
@@ -32,6 +35,7 @@ impl Default for Options {
             storage: StoreOptions::default(),
             threads: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
             backup_file_delay: std::time::Duration::ZERO,
+            backup_timeout: None,
         }
     }
 }
@@ -41,6 +45,7 @@ pub(crate) struct Shared {
     /// Repositories and backup jobs.
     pub(crate) backups: BackupManager,
     pub(crate) backup_file_delay: std::time::Duration,
+    pub(crate) backup_timeout: Option<std::time::Duration>,
     /// Always `Some` until drop; see `Drop for Shared`.
     runtime: Option<tokio::runtime::Runtime>,
     pub(crate) base_state: SessionState,
@@ -96,6 +101,7 @@ impl Database {
                 store: Arc::new(store),
                 backups,
                 backup_file_delay: options.backup_file_delay,
+                backup_timeout: options.backup_timeout,
                 runtime: Some(runtime),
                 base_state,
                 ddl: Mutex::new(()),

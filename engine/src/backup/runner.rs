@@ -20,6 +20,8 @@ pub(crate) struct JobPlan {
     pub snapshot_name: String,
     /// Pause after each uploaded file (tests use it to watch and cancel a job mid-way).
     pub file_delay: Duration,
+    /// When the job times out, in milliseconds since the epoch.
+    pub deadline_ms: i64,
 }
 
 pub(crate) fn start(store: Arc<Store>, repository: Arc<Repository>, job: Arc<JobControl>, plan: JobPlan) {
@@ -90,12 +92,11 @@ fn update(store: &Store, job: &JobControl, change: impl FnOnce(&mut BackupJobRec
 }
 
 /// Stops the job if it was cancelled or has run out of time.
-fn check(job: &JobControl) -> Result<(), String> {
+fn check(job: &JobControl, plan: &JobPlan) -> Result<(), String> {
     if let Some(reason) = job.cancel.lock().clone() {
         return Err(common_error(&reason));
     }
-    let record = job.record.lock();
-    if now_ms() - record.create_time_ms > (record.timeout_s as i64).saturating_mul(1000) {
+    if now_ms() > plan.deadline_ms {
         return Err(STATUS_TIMEOUT.to_string());
     }
     Ok(())
@@ -108,17 +109,17 @@ fn steps(
     plan: &JobPlan,
     files: &BTreeMap<String, (PathBuf, u64)>,
 ) -> Result<(), String> {
-    check(job)?;
+    check(job, plan)?;
     update(store, job, |r| {
         r.snapshot_finished_ms = Some(now_ms());
         r.state = BackupState::UploadSnapshot;
         r.files_total = files.len() as u64;
         r.bytes_total = files.values().map(|(_, bytes)| bytes).sum();
     })?;
-    check(job)?;
+    check(job, plan)?;
     update(store, job, |r| r.state = BackupState::Uploading)?;
     for (checksum, (path, bytes)) in files {
-        check(job)?;
+        check(job, plan)?;
         let stored = repository
             .upload(checksum, path)
             .map_err(|e| common_error(&format!("uploading {} failed: {e}", path.display())))?;
@@ -133,7 +134,7 @@ fn steps(
             std::thread::sleep(plan.file_delay);
         }
     }
-    check(job)?;
+    check(job, plan)?;
     update(store, job, |r| {
         r.upload_finished_ms = Some(now_ms());
         r.state = BackupState::SaveMeta;
@@ -164,7 +165,7 @@ fn steps(
             })
             .collect(),
     };
-    check(job)?;
+    check(job, plan)?;
     update(store, job, |r| r.state = BackupState::UploadInfo)?;
     repository.write_manifest(&manifest).map_err(|e| common_error(&format!("writing the manifest failed: {e}")))?;
     update(store, job, |r| {

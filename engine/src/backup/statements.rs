@@ -201,7 +201,16 @@ pub(crate) fn backup(session: &mut Session, backup: Backup) -> Result<StatementR
     }
     let job = JobControl::new(record);
     manager.add_job(job.clone());
-    let plan = JobPlan { tables: plan_tables, snapshot_name, file_delay: shared.backup_file_delay };
+    let timeout_ms = match shared.backup_timeout {
+        Some(limit) => limit.as_millis() as i64,
+        None => (timeout_s as i64).saturating_mul(1000),
+    };
+    let plan = JobPlan {
+        tables: plan_tables,
+        snapshot_name,
+        file_delay: shared.backup_file_delay,
+        deadline_ms: create_time_ms.saturating_add(timeout_ms),
+    };
     runner::start(shared.store.clone(), repository, job, plan);
     Ok(StatementResult::job(id))
 }
