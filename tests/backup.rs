@@ -224,6 +224,9 @@ fn one_job_per_database_and_no_drop_while_running() {
     let job = start_backup(&db, "BACKUP SNAPSHOT d.first TO r");
     let err = db.session().execute("BACKUP SNAPSHOT d.second TO r").unwrap_err().to_string();
     assert_eq!(err, "Can only run one backup or restore job of a database at same time");
+    db.session().execute("CREATE DATABASE other; CREATE TABLE other.t (k INT)").unwrap();
+    let err = db.session().execute("BACKUP SNAPSHOT other.first TO r").unwrap_err().to_string();
+    assert_eq!(err, "Snapshot with name 'first' already exist in repository", "a label being written is taken");
     let err = db.session().execute("DROP REPOSITORY r").unwrap_err().to_string();
     assert_eq!(err, "Backup or restore job is running on this repository. Can not drop it");
     let err = db.session().execute("DROP SNAPSHOT first ON r").unwrap_err().to_string();

@@ -126,7 +126,11 @@ pub(crate) fn backup(session: &mut Session, backup: Backup) -> Result<StatementR
             }
         }
     }
-    if repository.has_snapshot(&backup.label).map_err(backup_error)? {
+    let label_in_flight = manager.running_jobs().iter().any(|j| {
+        let r = j.record.lock();
+        r.repository == backup.repository && r.label == backup.label
+    });
+    if label_in_flight || repository.has_snapshot(&backup.label).map_err(backup_error)? {
         if incremental {
             return Err(invalid("Currently does not support incremental backup"));
         }
