@@ -407,3 +407,50 @@ fn a_job_that_runs_out_of_time_ends_with_the_timeout_status() {
     let shown = db.session().execute_one("SHOW SNAPSHOT ON r").unwrap();
     assert_eq!(shown.num_rows(), 0);
 }
+
+#[test]
+fn a_job_can_be_cancelled_in_every_state() {
+    use std::sync::mpsc;
+    for target in [
+        BackupState::Snapshoting,
+        BackupState::UploadSnapshot,
+        BackupState::Uploading,
+        BackupState::SaveMeta,
+        BackupState::UploadInfo,
+    ] {
+        let data = tempfile::tempdir().unwrap();
+        let location = tempfile::tempdir().unwrap();
+        // The hook holds the job in `target` until the test releases it.
+        let (arrived_tx, arrived_rx) = mpsc::channel::<u64>();
+        let (release_tx, release_rx) = mpsc::channel::<()>();
+        let release_rx = Arc::new(std::sync::Mutex::new(release_rx));
+        let hook = tessera::JobHook(Arc::new(move |id, state| {
+            if state == target {
+                let _ = arrived_tx.send(id);
+                let _ = release_rx.lock().unwrap().recv_timeout(Duration::from_secs(30));
+            }
+        }));
+        let options = Options { backup_hook: Some(hook), ..Options::default() };
+        let db = Database::open_with(data.path(), options).unwrap();
+        setup(&db, location.path());
+        db.session().execute("INSERT INTO d.t VALUES (1, 'a'), (2, 'b')").unwrap();
+        let job = start_backup(&db, "BACKUP SNAPSHOT d.held TO r");
+        assert_eq!(arrived_rx.recv_timeout(Duration::from_secs(30)).unwrap(), job);
+        assert_eq!(db.job(job).unwrap().state, target, "SHOW BACKUP reports the state the job is in");
+        let canceller = {
+            let db = db.clone();
+            std::thread::spawn(move || db.session().execute("CANCEL BACKUP FROM d").map(|_| ()))
+        };
+        while !db.job(job).unwrap().cancel_requested {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        release_tx.send(()).unwrap();
+        canceller.join().unwrap().unwrap_or_else(|e| panic!("cancel in {target}: {e}"));
+        let summary = db.job(job).unwrap();
+        assert_eq!(summary.state, BackupState::Cancelled, "cancel in {target}");
+        assert_eq!(summary.status, "[COMMON_ERROR, msg: user cancelled]");
+        assert!(files_under(&repo_root(location.path(), "r").join("data")).is_empty(), "cancel in {target}");
+        assert!(files_under(&repo_root(location.path(), "r").join("snapshots")).is_empty(), "cancel in {target}");
+        assert!(files_under(&data.path().join("snapshots")).is_empty(), "cancel in {target}");
+    }
+}

@@ -123,3 +123,31 @@ fn backup_waits_for_its_job_and_fails_when_the_job_is_cancelled() {
     let out = tessera(dir.path(), &["--format", "csv", "-c", "SHOW SNAPSHOT ON r2"], None);
     assert!(text(&out.stdout).contains("later,"), "{}", text(&out.stdout));
 }
+
+#[test]
+fn piped_input_prints_only_results_and_keeps_no_history() {
+    // Standard input that is not a terminal runs as a script, even in a session started from a
+    // terminal: no banner, no prompt, no status lines, no history file.
+    let dir = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tessera"))
+        .arg("--data")
+        .arg(dir.path())
+        .args(["--format", "csv"])
+        .env("HOME", home.path())
+        .env_remove("XDG_STATE_HOME")
+        .env_remove("TESSERA_HISTORY")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start tessera");
+    child.stdin.take().expect("stdin").write_all(b"SELECT 1 AS a;\n.mode table\n").expect("write stdin");
+    let out = child.wait_with_output().expect("tessera runs");
+    assert_eq!(text(&out.stdout), "a\n1\n");
+    // Dot-commands belong to the interactive shell: in a script they are SQL, and a syntax error.
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).starts_with("ERROR: syntax error"), "{}", text(&out.stderr));
+    let entries: Vec<_> = std::fs::read_dir(home.path()).unwrap().collect();
+    assert!(entries.is_empty(), "nothing written in HOME: {entries:?}");
+}

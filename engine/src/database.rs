@@ -27,6 +27,20 @@ pub struct Options {
     /// When set, every backup job times out after this long instead of after its `timeout` property
     /// (which must still be at least 600 s). For embedders with tight deadlines, and for tests.
     pub backup_timeout: Option<std::time::Duration>,
+    /// Called by a backup job's thread each time the job enters a state (after the state is saved),
+    /// with the job id and the state. For monitoring and tests; it runs on the job's thread, so a hook
+    /// that blocks holds the job in that state.
+    pub backup_hook: Option<JobHook>,
+}
+
+/// A callback told of backup job state changes (see [`Options::backup_hook`]).
+#[derive(Clone)]
+pub struct JobHook(pub Arc<dyn Fn(u64, crate::backup::BackupState) + Send + Sync>);
+
+impl std::fmt::Debug for JobHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JobHook")
+    }
 }
 
 impl Default for Options {
@@ -36,6 +50,7 @@ impl Default for Options {
             threads: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
             backup_file_delay: std::time::Duration::ZERO,
             backup_timeout: None,
+            backup_hook: None,
         }
     }
 }
@@ -46,6 +61,7 @@ pub(crate) struct Shared {
     pub(crate) backups: BackupManager,
     pub(crate) backup_file_delay: std::time::Duration,
     pub(crate) backup_timeout: Option<std::time::Duration>,
+    pub(crate) backup_hook: Option<JobHook>,
     /// Always `Some` until drop; see `Drop for Shared`.
     runtime: Option<tokio::runtime::Runtime>,
     pub(crate) base_state: SessionState,
@@ -102,6 +118,7 @@ impl Database {
                 backups,
                 backup_file_delay: options.backup_file_delay,
                 backup_timeout: options.backup_timeout,
+                backup_hook: options.backup_hook.clone(),
                 runtime: Some(runtime),
                 base_state,
                 ddl: Mutex::new(()),
@@ -135,7 +152,11 @@ impl Database {
 
     /// The current state of a backup job (see `StatementResult::job`).
     pub fn job(&self, id: u64) -> Option<JobSummary> {
-        self.shared.backups.job(id).map(|j| j.snapshot().summary())
+        self.shared.backups.job(id).map(|j| {
+            let mut summary = j.snapshot().summary();
+            summary.cancel_requested = j.cancel.lock().is_some();
+            summary
+        })
     }
 
     /// Waits until a backup job is FINISHED or CANCELLED and returns how it ended.
@@ -168,14 +189,16 @@ impl Database {
         }
     }
 
-    /// Runs a future on the query runtime from synchronous code.
+    /// Runs a future on the query runtime from synchronous code. Inside a statement, the future is
+    /// dropped, and the statement cancelled, when the session is interrupted (see `InterruptHandle`).
     pub(crate) fn block_on<F: std::future::Future>(&self, future: F) -> Result<F::Output> {
         let runtime =
             self.shared.runtime.as_ref().ok_or_else(|| EngineError::Internal("query runtime is gone".into()))?;
+        let future = crate::session::interruptible(future);
         match tokio::runtime::Handle::try_current() {
-            Err(_) => Ok(runtime.block_on(future)),
+            Err(_) => runtime.block_on(future),
             Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
-                Ok(tokio::task::block_in_place(|| runtime.block_on(future)))
+                tokio::task::block_in_place(|| runtime.block_on(future))
             }
             Ok(_) => Err(EngineError::Unsupported(
                 "Tessera's API blocks; call it from a blocking thread (tokio::task::spawn_blocking), not from a current-thread async runtime".into(),

@@ -46,9 +46,9 @@ mod session;
 mod show;
 
 pub use backup::{BackupState, JobSummary};
-pub use database::{Database, Options};
+pub use database::{Database, JobHook, Options};
 pub use datafusion_adapter::provider::ScanReport;
 pub use error::{EngineError, Result};
 pub use result::StatementResult;
-pub use session::Session;
+pub use session::{InterruptHandle, Session};
 pub use tessera_storage::StoreOptions;

@@ -252,6 +252,34 @@ pub struct Backup {
     pub alias_given: Option<String>,
 }
 
+/// One item of a RESTORE `ON (...)` list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RestoreObject {
+    /// `ALL TABLES` / `ALL TABLE`.
+    AllTables,
+    /// `t [PARTITION (p, ...)] [AS alias]` or `TABLE t ...` (never database-qualified).
+    Table { name: String, partitions: Vec<String>, alias: Option<String> },
+    /// Views, materialized views and functions (with their optional alias), for the engine to refuse
+    /// until they are supported.
+    Other { kind: String, name: Option<String>, alias: Option<String> },
+}
+
+/// `RESTORE SNAPSHOT [db.]label FROM repo [DATABASE src [AS target]] [ON (...)] [PROPERTIES (...)]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Restore {
+    /// The `db.` prefix of the label (the target database), if written.
+    pub label_database: Option<String>,
+    pub label: String,
+    pub repository: String,
+    /// `DATABASE src` (the database recorded in the snapshot).
+    pub source_database: Option<String>,
+    /// `AS target` after `DATABASE src`.
+    pub target_database: Option<String>,
+    /// Empty when there is no ON clause (everything in the snapshot).
+    pub objects: Vec<RestoreObject>,
+    pub properties: Vec<(String, String)>,
+}
+
 /// The `WHERE` of SHOW SNAPSHOT.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SnapshotFilter {
@@ -288,6 +316,15 @@ pub enum BackupStatement {
     ShowSnapshot {
         repository: String,
         filter: SnapshotFilter,
+    },
+    Restore(Box<Restore>),
+    /// `SHOW RESTORE [FROM | IN db] [WHERE ...]`.
+    ShowRestore {
+        database: Option<String>,
+    },
+    /// `CANCEL RESTORE [FROM | IN db]`.
+    CancelRestore {
+        database: Option<String>,
     },
     /// `DROP SNAPSHOT label ON r [FORCE]`.
     DropSnapshot {

@@ -103,6 +103,7 @@ impl BackupJobRecord {
             bytes_done: self.bytes_done,
             files_deduplicated: self.files_deduplicated,
             timestamp: self.timestamp.clone(),
+            cancel_requested: false,
         }
     }
 }
@@ -122,6 +123,8 @@ pub struct JobSummary {
     pub files_deduplicated: u64,
     /// The backup timestamp (`yyyy-MM-dd-HH-mm-ss-SSS`).
     pub timestamp: String,
+    /// A CANCEL (or close) asked the job to stop; it stops at its next step.
+    pub cancel_requested: bool,
 }
 
 pub(crate) fn common_error(message: &str) -> String {

@@ -22,6 +22,8 @@ pub(crate) struct JobPlan {
     pub file_delay: Duration,
     /// When the job times out, in milliseconds since the epoch.
     pub deadline_ms: i64,
+    /// Told of every state the job enters.
+    pub hook: Option<crate::database::JobHook>,
 }
 
 pub(crate) fn start(store: Arc<Store>, repository: Arc<Repository>, job: Arc<JobControl>, plan: JobPlan) {
@@ -91,6 +93,26 @@ fn update(store: &Store, job: &JobControl, change: impl FnOnce(&mut BackupJobRec
     store.commit(txn).map(|_| ()).map_err(|e| common_error(&format!("cannot save the job state: {e}")))
 }
 
+/// Moves the job to `state` (with `change`), persists it, tells the hook, and then honours a cancel or a
+/// timeout: so a job can be cancelled in every state.
+fn enter(
+    store: &Store,
+    job: &JobControl,
+    plan: &JobPlan,
+    state: BackupState,
+    change: impl FnOnce(&mut BackupJobRecord),
+) -> Result<(), String> {
+    update(store, job, |r| {
+        r.state = state;
+        change(r);
+    })?;
+    if let Some(hook) = &plan.hook {
+        let id = job.record.lock().id;
+        (hook.0)(id, state);
+    }
+    check(job, plan)
+}
+
 /// Stops the job if it was cancelled or has run out of time.
 fn check(job: &JobControl, plan: &JobPlan) -> Result<(), String> {
     if let Some(reason) = job.cancel.lock().clone() {
@@ -109,15 +131,14 @@ fn steps(
     plan: &JobPlan,
     files: &BTreeMap<String, (PathBuf, u64)>,
 ) -> Result<(), String> {
-    check(job, plan)?;
-    update(store, job, |r| {
+    // The hard-link snapshot was taken at submission: SNAPSHOTING is already done.
+    enter(store, job, plan, BackupState::Snapshoting, |_| {})?;
+    enter(store, job, plan, BackupState::UploadSnapshot, |r| {
         r.snapshot_finished_ms = Some(now_ms());
-        r.state = BackupState::UploadSnapshot;
         r.files_total = files.len() as u64;
         r.bytes_total = files.values().map(|(_, bytes)| bytes).sum();
     })?;
-    check(job, plan)?;
-    update(store, job, |r| r.state = BackupState::Uploading)?;
+    enter(store, job, plan, BackupState::Uploading, |_| {})?;
     for (checksum, (path, bytes)) in files {
         check(job, plan)?;
         let stored = repository
@@ -135,10 +156,7 @@ fn steps(
         }
     }
     check(job, plan)?;
-    update(store, job, |r| {
-        r.upload_finished_ms = Some(now_ms());
-        r.state = BackupState::SaveMeta;
-    })?;
+    enter(store, job, plan, BackupState::SaveMeta, |r| r.upload_finished_ms = Some(now_ms()))?;
     let record = job.record.lock().clone();
     let manifest = Manifest {
         format: MANIFEST_FORMAT_VERSION,
@@ -165,8 +183,7 @@ fn steps(
             })
             .collect(),
     };
-    check(job, plan)?;
-    update(store, job, |r| r.state = BackupState::UploadInfo)?;
+    enter(store, job, plan, BackupState::UploadInfo, |_| {})?;
     repository.write_manifest(&manifest).map_err(|e| common_error(&format!("writing the manifest failed: {e}")))?;
     update(store, job, |r| {
         r.state = BackupState::Finished;

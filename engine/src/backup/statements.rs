@@ -214,6 +214,7 @@ pub(crate) fn backup(session: &mut Session, backup: Backup) -> Result<StatementR
         snapshot_name,
         file_delay: shared.backup_file_delay,
         deadline_ms: create_time_ms.saturating_add(timeout_ms),
+        hook: shared.backup_hook.clone(),
     };
     runner::start(shared.store.clone(), repository, job, plan);
     Ok(StatementResult::job(id))

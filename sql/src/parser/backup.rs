@@ -9,13 +9,15 @@
 //! exist, property names and values, and the rules StarRocks checks at analysis (an `AS` alias in a
 //! BACKUP `ON` list, `DATABASE db` together with a `db.` label prefix). The parser records those in
 //! the AST instead of failing, so the engine can answer with StarRocks' own messages. RESTORE,
-//! SHOW RESTORE and CANCEL RESTORE are not supported yet and stay "unsupported statement" errors.
+//! SHOW RESTORE and CANCEL RESTORE are in `restore`, and what both families share (snapshot names,
+//! `ON` items, the tails of SHOW and CANCEL) is in `backup_common`.
 
 use sqlparser::tokenizer::{Token, TokenWithSpan};
 
-use super::tokens::{describe, is_reserved, is_word};
+use super::backup_common::OnItem;
+use super::tokens::describe;
 use super::StmtParser;
-use crate::ast::{Backup, BackupObject, BackupStatement, ObjectName, SnapshotFilter, Statement};
+use crate::ast::{Backup, BackupObject, BackupStatement, SnapshotFilter, Statement};
 use crate::error::ParseError;
 
 /// The valid `WHERE` forms of SHOW SNAPSHOT, quoted in its errors.
@@ -51,11 +53,6 @@ struct SnapshotCondition {
     at: TokenWithSpan,
 }
 
-/// The kinds of BACKUP `ON` objects written `KIND name`, besides tables and materialized views:
-/// (singular keyword, plural keyword, kind in the AST, what the name is called in errors).
-const NAMED_KINDS: &[(&str, &str, &str, &str)] =
-    &[("VIEW", "VIEWS", "VIEW", "view name"), ("FUNCTION", "FUNCTIONS", "FUNCTION", "function name")];
-
 impl StmtParser<'_> {
     // ----- entry points -----
 
@@ -86,13 +83,18 @@ impl StmtParser<'_> {
         Ok(None)
     }
 
-    /// After `SHOW`: `REPOSITORIES`, `BACKUP ...` or `SNAPSHOT ON ...`, or `None` for anything else.
+    /// After `SHOW`: `REPOSITORIES`, `BACKUP ...`, `RESTORE ...` or `SNAPSHOT ON ...`, or `None` for
+    /// anything else.
     pub(crate) fn show_backup_object(&mut self) -> Result<Option<Statement>, ParseError> {
         if self.parse_word("REPOSITORIES") {
             return Ok(Some(Statement::Backup(BackupStatement::ShowRepositories)));
         }
         if self.parse_word("BACKUP") {
-            return self.show_backup().map(Some);
+            let database = self.show_job_database()?;
+            return Ok(Some(Statement::Backup(BackupStatement::ShowBackup { database })));
+        }
+        if self.parse_word("RESTORE") {
+            return self.show_restore().map(Some);
         }
         if self.parse_word("SNAPSHOT") {
             return self.show_snapshot().map(Some);
@@ -100,20 +102,17 @@ impl StmtParser<'_> {
         Ok(None)
     }
 
-    /// `CANCEL BACKUP [{FROM | IN} db]` (CANCEL RESTORE and anything else are unsupported).
+    /// `CANCEL BACKUP [{FROM | IN} db]` or `CANCEL RESTORE ...` (any other CANCEL is unsupported).
     pub(crate) fn cancel(&mut self) -> Result<Statement, ParseError> {
         self.expect_word("CANCEL")?;
-        if !self.parse_word("BACKUP") {
-            return Err(self.unsupported());
+        if self.parse_word("BACKUP") {
+            let database = self.cancel_job_database("BACKUP")?;
+            return Ok(Statement::Backup(BackupStatement::CancelBackup { database }));
         }
-        if self.peek_word("FOR") {
-            return Err(self.error_here("CANCEL BACKUP FOR EXTERNAL CATALOG is not supported"));
+        if self.parse_word("RESTORE") {
+            return self.cancel_restore();
         }
-        let database = self.optional_from_database()?;
-        if !self.at_statement_end() {
-            return Err(self.expected("FROM, IN or end of statement"));
-        }
-        Ok(Statement::Backup(BackupStatement::CancelBackup { database }))
+        Err(self.unsupported())
     }
 
     /// `BACKUP [DATABASE db] SNAPSHOT [db.]label TO repo [ON (object, ...)] [PROPERTIES (...)]`.
@@ -135,16 +134,7 @@ impl StmtParser<'_> {
             let what = if database.is_some() { "SNAPSHOT" } else { "SNAPSHOT or DATABASE after BACKUP" };
             return Err(self.expected(what));
         }
-        let first = self.snapshot_label_part("TO")?;
-        let (label_database, label) = if self.consume(&Token::Period) {
-            let label = self.snapshot_label_part("TO")?;
-            if self.p.peek_token_ref().token == Token::Period {
-                return Err(self.error_here("snapshot name has too many parts: only [database.]name is supported"));
-            }
-            (Some(first), label)
-        } else {
-            (None, first)
-        };
+        let (label_database, label) = self.snapshot_label("TO")?;
         self.expect_word("TO")?;
         let repository = self.ident("repository name")?;
 
@@ -226,121 +216,22 @@ impl StmtParser<'_> {
 
     // ----- BACKUP ----
 
-    /// One part of a snapshot name: an identifier that is neither empty nor blank. A string literal
-    /// gets a hint to back-quote it, and the unquoted word `next` (the keyword expected after the name)
-    /// means the name is missing.
-    fn snapshot_label_part(&mut self, next: &str) -> Result<String, ParseError> {
-        let token = self.p.peek_token_ref().clone();
-        match &token.token {
-            Token::SingleQuotedString(s) | Token::DoubleQuotedString(s) if s.trim().is_empty() => {
-                Err(self.error_at(&token, "snapshot name must not be empty"))
-            }
-            Token::SingleQuotedString(s) | Token::DoubleQuotedString(s) => Err(self.error_at(
-                &token,
-                format!(
-                    "expected snapshot name, found {}: a snapshot name is an identifier, write `{s}`",
-                    describe(&token.token)
-                ),
-            )),
-            Token::Word(w) if w.quote_style.is_some() && w.value.trim().is_empty() => {
-                Err(self.error_at(&token, "snapshot name must not be empty"))
-            }
-            t if is_word(t, next) => Err(self.expected("snapshot name")),
-            _ => self.ident("snapshot name"),
-        }
-    }
-
     /// One item of a BACKUP `ON (...)` list. The first `AS alias` seen is recorded in `alias_given`
     /// (as written) for the engine to refuse with StarRocks' message.
     fn backup_object(&mut self, alias_given: &mut Option<String>) -> Result<BackupObject, ParseError> {
         let start = self.p.index();
-        if self.parse_word("ALL") {
-            return self.all_backup_objects();
-        }
-        let object = if (self.peek_word("TABLE") || self.peek_word("TABLES")) && self.name_follows(1) {
-            self.p.advance_token();
-            self.backup_table()?
-        } else if self.peek_word("MATERIALIZED") && (self.peek_word_at(1, "VIEW") || self.peek_word_at(1, "VIEWS")) {
-            self.p.advance_token();
-            self.p.advance_token();
-            let name = self.unqualified_on_name("materialized view name")?;
-            BackupObject::Other { kind: "MATERIALIZED VIEW".to_string(), name: Some(name) }
-        } else if let Some(&(_, _, kind, what)) = NAMED_KINDS.iter().find(|(singular, plural, _, _)| {
-            (self.peek_word(singular) || self.peek_word(plural)) && self.name_follows(1)
-        }) {
-            self.p.advance_token();
-            let name =
-                if kind == "FUNCTION" { self.object_name(what)?.to_string() } else { self.unqualified_on_name(what)? };
-            BackupObject::Other { kind: kind.to_string(), name: Some(name) }
-        } else {
-            self.backup_table()?
-        };
-        if self.parse_word("AS") {
+        let item = self.on_item("Do not support backing up temp partitions")?;
+        if item.is_named() && self.parse_word("AS") {
             let _alias = self.ident("alias")?;
             if alias_given.is_none() {
                 *alias_given = Some(self.source_text(start, self.p.index()));
             }
         }
-        Ok(object)
-    }
-
-    /// After `ALL` in an `ON` list: `{TABLE | TABLES}`, `MATERIALIZED {VIEW | VIEWS}`, `{VIEW | VIEWS}`
-    /// or `{FUNCTION | FUNCTIONS}`.
-    fn all_backup_objects(&mut self) -> Result<BackupObject, ParseError> {
-        let all = |kind: &str| BackupObject::Other { kind: kind.to_string(), name: None };
-        if self.parse_word("TABLE") || self.parse_word("TABLES") {
-            Ok(BackupObject::AllTables)
-        } else if self.parse_word("VIEW") || self.parse_word("VIEWS") {
-            Ok(all("ALL VIEWS"))
-        } else if self.parse_word("FUNCTION") || self.parse_word("FUNCTIONS") {
-            Ok(all("ALL FUNCTIONS"))
-        } else if self.parse_words(&["MATERIALIZED", "VIEW"]) || self.parse_words(&["MATERIALIZED", "VIEWS"]) {
-            Ok(all("ALL MATERIALIZED VIEWS"))
-        } else {
-            Err(self.expected("TABLES, MATERIALIZED VIEWS, VIEWS or FUNCTIONS after ALL"))
-        }
-    }
-
-    /// `t [TEMPORARY PARTITION (...) | PARTITION (...) | PARTITIONS (...)]`.
-    fn backup_table(&mut self) -> Result<BackupObject, ParseError> {
-        let name = self.unqualified_on_name("table name")?;
-        if self.peek_word("TEMPORARY") && (self.peek_word_at(1, "PARTITION") || self.peek_word_at(1, "PARTITIONS")) {
-            return Err(self.error_here("Do not support backing up temp partitions"));
-        }
-        let partitions = self.optional_partition_names()?;
-        Ok(BackupObject::Table { name, partitions })
-    }
-
-    /// A name in an `ON` list, which must not carry a database (`what` is e.g. `table name`).
-    fn unqualified_on_name(&mut self, what: &str) -> Result<String, ParseError> {
-        let at = self.p.peek_token_ref().clone();
-        let ObjectName { database, name } = self.object_name(what)?;
-        match database {
-            None => Ok(name),
-            Some(database) => {
-                let plural = what.strip_suffix(" name").unwrap_or(what);
-                Err(self.error_at(
-                    &at,
-                    format!("{plural} names in ON must not be qualified with a database: {database}.{name}"),
-                ))
-            }
-        }
-    }
-
-    /// True when the `n`-th next token can be a name, so that the word before it (`TABLE`, `VIEWS`,
-    /// ...) is the object kind rather than a table of that name (`ON (views)` backs up a table `views`).
-    fn name_follows(&self, n: usize) -> bool {
-        match &self.p.peek_nth_token_ref(n).token {
-            Token::Word(w) if w.quote_style.is_some() => true,
-            Token::Word(w) => {
-                let clause = (w.value.eq_ignore_ascii_case("PARTITIONS")
-                    && self.p.peek_nth_token_ref(n + 1).token == Token::LParen)
-                    || (w.value.eq_ignore_ascii_case("TEMPORARY")
-                        && (self.peek_word_at(n + 1, "PARTITION") || self.peek_word_at(n + 1, "PARTITIONS")));
-                !clause && !is_reserved(&w.value)
-            }
-            _ => false,
-        }
+        Ok(match item {
+            OnItem::AllTables => BackupObject::AllTables,
+            OnItem::Table { name, partitions } => BackupObject::Table { name, partitions },
+            OnItem::Other { kind, name } => BackupObject::Other { kind: kind.to_string(), name },
+        })
     }
 
     /// The text of the tokens from index `start` up to `end` (exclusive), with whitespace and comments
@@ -365,55 +256,7 @@ impl StmtParser<'_> {
         text
     }
 
-    // ----- SHOW BACKUP, SHOW SNAPSHOT -----
-
-    /// After `SHOW BACKUP`: `[{FROM | IN} db] [WHERE expr] [ORDER BY ...] [LIMIT ...]`; everything but
-    /// the database is parsed and ignored, as StarRocks does.
-    fn show_backup(&mut self) -> Result<Statement, ParseError> {
-        let database = self.optional_from_database()?;
-        if self.parse_word("WHERE") {
-            let expr = self.p.parse_expr();
-            expr.map_err(|e| self.sqlparser_error(e))?;
-        }
-        if self.peek_words(&["ORDER", "BY"]) {
-            let order_by = self.p.parse_optional_order_by();
-            order_by.map_err(|e| self.sqlparser_error(e))?;
-        }
-        if self.parse_word("LIMIT") {
-            self.limit_count()?;
-            if self.consume(&Token::Comma) || self.parse_word("OFFSET") {
-                self.limit_count()?;
-            }
-        }
-        if !self.at_statement_end() {
-            return Err(self.expected("FROM, WHERE, ORDER BY, LIMIT or end of statement"));
-        }
-        Ok(Statement::Backup(BackupStatement::ShowBackup { database }))
-    }
-
-    /// `[{FROM | IN} db]`.
-    fn optional_from_database(&mut self) -> Result<Option<String>, ParseError> {
-        if self.parse_word("FROM") || self.parse_word("IN") {
-            Ok(Some(self.ident("database name")?))
-        } else {
-            Ok(None)
-        }
-    }
-
-    /// A non-negative integer literal in a LIMIT clause.
-    fn limit_count(&mut self) -> Result<u64, ParseError> {
-        let token = self.p.peek_token_ref().clone();
-        match &token.token {
-            Token::Number(n, _) => match n.parse::<u64>() {
-                Ok(count) => {
-                    self.p.advance_token();
-                    Ok(count)
-                }
-                Err(_) => Err(self.error_at(&token, format!("LIMIT takes a non-negative integer, found {n}"))),
-            },
-            _ => Err(self.expected("a non-negative integer in LIMIT")),
-        }
-    }
+    // ----- SHOW SNAPSHOT -----
 
     /// After `SHOW SNAPSHOT`: `ON repo [WHERE ...]` (see [`SNAPSHOT_WHERE_FORMS`]).
     fn show_snapshot(&mut self) -> Result<Statement, ParseError> {

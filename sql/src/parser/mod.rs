@@ -7,10 +7,12 @@
 //! sqlparser's own parse functions so that DataFusion gets sqlparser AST.
 
 mod backup;
+mod backup_common;
 mod column;
 mod ddl;
 mod dml;
 mod partition;
+mod restore;
 mod show;
 mod tokens;
 
@@ -105,6 +107,7 @@ impl<'a> StmtParser<'a> {
             "DELETE" => self.delete(),
             "EXPLAIN" => self.explain(),
             "BACKUP" => self.backup(),
+            "RESTORE" => self.restore(),
             "CANCEL" => self.cancel(),
             _ => Err(self.unsupported()),
         }

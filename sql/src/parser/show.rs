@@ -1,5 +1,6 @@
 //! Session and introspection statements: USE, SHOW DATABASES / TABLES / CREATE TABLE / COLUMNS /
-//! PARTITIONS, and DESC / DESCRIBE of a table. (SHOW REPOSITORIES / BACKUP / SNAPSHOT are in `backup`.)
+//! PARTITIONS, and DESC / DESCRIBE of a table. (SHOW REPOSITORIES / BACKUP / SNAPSHOT are in `backup`,
+//! SHOW RESTORE in `restore`.)
 
 use super::StmtParser;
 use crate::ast::{ObjectName, Statement};

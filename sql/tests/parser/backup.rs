@@ -1,7 +1,7 @@
 //! Backups: CREATE / DROP REPOSITORY, SHOW REPOSITORIES, BACKUP (old and v3.4 syntax), SHOW BACKUP,
-//! CANCEL BACKUP, SHOW SNAPSHOT, DROP SNAPSHOT; RESTORE stays unsupported; the new words break nothing.
+//! CANCEL BACKUP, SHOW SNAPSHOT, DROP SNAPSHOT; the new words break nothing. (RESTORE is in `restore`.)
 
-use crate::common::{assert_err_contains, create_table, name, parse, parse_err, strings};
+use crate::common::{assert_err_contains, create_table, name, parse, strings};
 use tessera_sql::{Backup, BackupObject, BackupStatement, SnapshotFilter, Statement};
 
 fn backup_statement(sql: &str) -> BackupStatement {
@@ -504,19 +504,6 @@ fn drop_snapshot_errors() {
     assert_err_contains("DROP SNAPSHOT `` ON r", "snapshot name must not be empty");
     assert_err_contains("DROP SNAPSHOT '' ON r", "snapshot name must not be empty");
     assert_err_contains("DROP SNAPSHOT 's' ON r", "a snapshot name is an identifier, write `s`");
-}
-
-// ----- RESTORE stays unsupported -----
-
-#[test]
-fn restore_is_unsupported() {
-    let e = parse_err("RESTORE SNAPSHOT db.s FROM r PROPERTIES ('backup_timestamp' = 't')");
-    assert_eq!(e.message, "unsupported statement: RESTORE SNAPSHOT db ...");
-    assert_eq!((e.line, e.column), (Some(1), Some(1)));
-    assert_eq!(parse_err("SHOW RESTORE FROM db").message, "unsupported statement: SHOW RESTORE FROM ...");
-    assert_eq!(parse_err("show restore").message, "unsupported statement: show restore");
-    assert_eq!(parse_err("CANCEL RESTORE FROM db").message, "unsupported statement: CANCEL RESTORE FROM ...");
-    assert_eq!(parse_err("CANCEL RESTORE").message, "unsupported statement: CANCEL RESTORE");
 }
 
 // ----- the new words break nothing -----

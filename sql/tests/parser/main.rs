@@ -11,6 +11,7 @@ mod garbage;
 mod identifiers;
 mod partitions;
 mod queries;
+mod restore;
 mod split;
 mod statements;
 mod table_ops;

@@ -1,4 +1,6 @@
-//! Printing statement results as aligned tables, CSV, TSV or JSON lines.
+//! How non-interactive runs (`-c`, `-f`, standard input) print result sets, per `--format`: aligned
+//! tables, CSV, TSV or JSON lines, and nothing for statements without rows. Scripts parse this output,
+//! so it stays as it is; the interactive shell shows results with `display`.
 
 use std::io::Write;
 
@@ -13,20 +15,9 @@ pub enum Format {
     Json,
 }
 
-/// Writes one result. `chatty` adds row counts and "Query OK" lines (interactive use).
-pub fn print_result(
-    out: &mut impl Write,
-    result: &StatementResult,
-    format: Format,
-    chatty: bool,
-) -> std::io::Result<()> {
+/// Writes the rows of one result, if it has any.
+pub fn print_result(out: &mut impl Write, result: &StatementResult, format: Format) -> std::io::Result<()> {
     if !result.has_rows() {
-        if chatty {
-            match result.affected_rows {
-                Some(n) => writeln!(out, "Query OK, {n} row{} affected", if n == 1 { "" } else { "s" })?,
-                None => writeln!(out, "Query OK")?,
-            }
-        }
         return Ok(());
     }
     let batches: Vec<RecordBatch> = if result.batches.is_empty() {
@@ -39,10 +30,6 @@ pub fn print_result(
         Format::Table => {
             let table = arrow::util::pretty::pretty_format_batches(&batches).map_err(to_io)?;
             writeln!(out, "{table}")?;
-            if chatty {
-                let n = result.num_rows();
-                writeln!(out, "{n} row{} in set", if n == 1 { "" } else { "s" })?;
-            }
         }
         Format::Csv | Format::Tsv => {
             let delimiter = if format == Format::Csv { b',' } else { b'\t' };
