@@ -71,3 +71,15 @@ fn ids_are_not_reused_after_reopen() {
         r.batches[0].column(0).as_any().downcast_ref::<arrow::array::StringArray>().unwrap().value(0).to_string();
     assert!(second.parse::<u64>().unwrap() > first_ids.parse::<u64>().unwrap());
 }
+
+#[test]
+fn the_progress_handle_counts_the_rows_a_statement_reads() {
+    let db = Database::open_temporary().unwrap();
+    let mut session = db.session();
+    let progress = session.progress_handle();
+    session.execute("CREATE DATABASE d; CREATE TABLE d.t (k BIGINT)").unwrap();
+    session.execute("INSERT INTO d.t SELECT value FROM generate_series(1, 50000)").unwrap();
+    assert_eq!(progress.rows(), 50_000);
+    session.execute("SELECT k FROM d.t WHERE k <= 10").unwrap();
+    assert_eq!(progress.rows(), 10, "the counter restarts with each statement");
+}

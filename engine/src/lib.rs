@@ -50,5 +50,5 @@ pub use database::{Database, JobHook, Options};
 pub use datafusion_adapter::provider::ScanReport;
 pub use error::{EngineError, Result};
 pub use result::StatementResult;
-pub use session::{InterruptHandle, Session};
+pub use session::{InterruptHandle, ProgressHandle, Session};
 pub use tessera_storage::StoreOptions;

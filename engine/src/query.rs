@@ -36,7 +36,14 @@ pub(crate) fn collect_query(session: &Session, query: &sp::Query) -> Result<Quer
         let plan = context.ctx.state().statement_to_plan(statement).await?;
         let frame = context.ctx.execute_logical_plan(plan).await?;
         let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
-        let batches = frame.collect().await?;
+        // Streamed rather than collected at once, so that the session's progress counter moves.
+        let mut stream = frame.execute_stream().await?;
+        let mut batches = Vec::new();
+        while let Some(batch) = futures::StreamExt::next(&mut stream).await {
+            let batch = batch?;
+            session.progress.fetch_add(batch.num_rows() as u64, std::sync::atomic::Ordering::Relaxed);
+            batches.push(batch);
+        }
         Ok::<_, crate::error::EngineError>((schema, batches))
     })??;
     Ok(QueryOutput { schema, batches, _context: context })

@@ -16,17 +16,30 @@ pub struct Session {
     pub(crate) db: Database,
     pub(crate) current_database: Option<String>,
     interrupt: Arc<InterruptState>,
+    /// Rows the running statement's query has produced so far (reset at each statement).
+    pub(crate) progress: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Session {
     pub(crate) fn new(db: Database) -> Session {
-        Session { db, current_database: None, interrupt: Arc::new(InterruptState::default()) }
+        Session {
+            db,
+            current_database: None,
+            interrupt: Arc::new(InterruptState::default()),
+            progress: Default::default(),
+        }
     }
 
     /// A handle that stops the statement this session is running, from another thread (a Ctrl-C
     /// handler, a timeout). See [`InterruptHandle`].
     pub fn interrupt_handle(&self) -> InterruptHandle {
         InterruptHandle { state: self.interrupt.clone() }
+    }
+
+    /// A counter of the rows the running statement's query has produced so far (for an INSERT ...
+    /// SELECT or a load from FILES(), the rows read). Readable from another thread to show progress.
+    pub fn progress_handle(&self) -> ProgressHandle {
+        ProgressHandle { rows: self.progress.clone() }
     }
 
     pub fn database(&self) -> &Database {
@@ -67,6 +80,7 @@ impl Session {
 
     /// Runs one parsed statement.
     pub fn run(&mut self, statement: Statement) -> Result<StatementResult> {
+        self.progress.store(0, std::sync::atomic::Ordering::Relaxed);
         let _running = Running::start(&self.interrupt);
         self.dispatch(statement)
     }
@@ -138,6 +152,19 @@ impl Session {
                 "No database selected: USE a database or qualify the name as db.table".into(),
             )),
         }
+    }
+}
+
+/// See [`Session::progress_handle`].
+#[derive(Debug, Clone)]
+pub struct ProgressHandle {
+    rows: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl ProgressHandle {
+    /// Rows produced so far by the running (or last) statement's query.
+    pub fn rows(&self) -> u64 {
+        self.rows.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 

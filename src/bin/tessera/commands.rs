@@ -54,8 +54,26 @@ pub fn help() -> String {
         let usage = if args.is_empty() { name.to_string() } else { format!("{name} {args}") };
         text.push_str(&format!("  {usage:<18} {description}\n"));
     }
+    text.push_str(GETTING_STARTED);
     text
 }
+
+/// Example statements for a first session, shown at the end of `.help`.
+const GETTING_STARTED: &str = "
+Getting started (StarRocks SQL):
+  CREATE DATABASE shop; USE shop;
+  CREATE TABLE orders (id BIGINT, day DATE, amount DECIMAL(10,2))
+    PARTITION BY RANGE(day) (PARTITION p2025 VALUES LESS THAN (\"2026-01-01\"))
+    DISTRIBUTED BY HASH(id) BUCKETS 4;
+  INSERT INTO orders VALUES (1, \"2025-03-01\", 9.99);
+  INSERT INTO orders SELECT * FROM FILES(\"path\" = \"/data/*.parquet\", \"format\" = \"parquet\");
+  SELECT day, sum(amount) FROM orders GROUP BY day;      EXPLAIN SELECT ... shows pruning
+  SHOW TABLES; DESC orders; SHOW PARTITIONS FROM orders;
+Backups:
+  CREATE REPOSITORY repo ON LOCATION \"/backups\";
+  BACKUP SNAPSHOT shop.nightly TO repo;                   shows progress; Ctrl-C detaches
+  SHOW BACKUP; CANCEL BACKUP; SHOW SNAPSHOT ON repo; DROP SNAPSHOT nightly ON repo;
+";
 
 /// Parses a dot-command line (starting with `.`).
 pub fn parse(line: &str) -> Result<Command, String> {

@@ -13,6 +13,7 @@ mod jobs;
 mod output;
 mod progress;
 mod repl;
+mod running;
 mod script;
 mod shell;
 

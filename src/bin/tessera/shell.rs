@@ -138,7 +138,9 @@ impl<'a> Shell<'a> {
             ctrl_c.reset();
         }
         let started = Instant::now();
+        let spinner = crate::running::Spinner::start(self.session.progress_handle());
         let result = self.session.execute_one(statement);
+        spinner.finish();
         let elapsed = started.elapsed();
         match result {
             Ok(result) => {
