@@ -8,6 +8,7 @@ use tessera_sql::ObjectName;
 use tessera_storage::{DefaultValue, Distribution, PartitionBound, PartitionKind, TableDef, Value};
 
 use crate::catalog::resolve;
+use crate::catalog::table_builder::show_tuple;
 use crate::error::Result;
 use crate::result::StatementResult;
 use crate::session::Session;
@@ -212,23 +213,12 @@ fn range_text(table: &TableDef, lower: &[Value], upper: &[Value]) -> String {
         .iter()
         .map(|c| table.column(c).map(|(_, d)| d.column_type.to_string()).unwrap_or_default())
         .collect();
-    let keys = |values: &[Value]| -> String {
-        values
-            .iter()
-            .zip(&table.partition_columns)
-            .map(|(v, c)| match table.column(c) {
-                Some((_, d)) => v.display(&d.column_type),
-                None => format!("{v:?}"),
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
     format!(
         "[types: [{}]; keys: [{}]; ..types: [{}]; keys: [{}]; )",
         types.join(", "),
-        keys(lower),
+        show_tuple(table, lower),
         types.join(", "),
-        keys(upper)
+        show_tuple(table, upper)
     )
 }
 

@@ -77,21 +77,9 @@ pub fn write_rows(out: &mut dyn Write, result: &StatementResult, mode: Mode, lim
             }
         }
         Mode::Line => write_lines(out, result, &batches)?,
-        Mode::Csv | Mode::Tsv => {
-            let delimiter = if mode == Mode::Csv { b',' } else { b'\t' };
-            let mut writer =
-                arrow::csv::WriterBuilder::new().with_header(true).with_delimiter(delimiter).build(&mut *out);
-            for batch in &batches {
-                writer.write(batch).map_err(to_io)?;
-            }
-        }
-        Mode::Json => {
-            let mut writer = arrow::json::LineDelimitedWriter::new(&mut *out);
-            for batch in &batches {
-                writer.write(batch).map_err(to_io)?;
-            }
-            writer.finish().map_err(to_io)?;
-        }
+        Mode::Csv => crate::output::write_delimited(out, &batches, b',')?,
+        Mode::Tsv => crate::output::write_delimited(out, &batches, b'\t')?,
+        Mode::Json => crate::output::write_json_lines(out, &batches)?,
     }
     Ok(Written { rows: shown, vertical })
 }

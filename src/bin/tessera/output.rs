@@ -31,21 +31,27 @@ pub fn print_result(out: &mut impl Write, result: &StatementResult, format: Form
             let table = arrow::util::pretty::pretty_format_batches(&batches).map_err(to_io)?;
             writeln!(out, "{table}")?;
         }
-        Format::Csv | Format::Tsv => {
-            let delimiter = if format == Format::Csv { b',' } else { b'\t' };
-            let mut writer =
-                arrow::csv::WriterBuilder::new().with_header(true).with_delimiter(delimiter).build(&mut *out);
-            for batch in &batches {
-                writer.write(batch).map_err(to_io)?;
-            }
-        }
-        Format::Json => {
-            let mut writer = arrow::json::LineDelimitedWriter::new(&mut *out);
-            for batch in &batches {
-                writer.write(batch).map_err(to_io)?;
-            }
-            writer.finish().map_err(to_io)?;
-        }
+        Format::Csv => write_delimited(out, &batches, b',')?,
+        Format::Tsv => write_delimited(out, &batches, b'\t')?,
+        Format::Json => write_json_lines(out, &batches)?,
     }
     Ok(())
+}
+
+/// Writes batches as CSV (or TSV) with a header line.
+pub fn write_delimited(out: &mut (impl Write + ?Sized), batches: &[RecordBatch], delimiter: u8) -> std::io::Result<()> {
+    let mut writer = arrow::csv::WriterBuilder::new().with_header(true).with_delimiter(delimiter).build(&mut *out);
+    for batch in batches {
+        writer.write(batch).map_err(|e| std::io::Error::other(e.to_string()))?;
+    }
+    Ok(())
+}
+
+/// Writes batches as JSON, one object per row.
+pub fn write_json_lines(out: &mut (impl Write + ?Sized), batches: &[RecordBatch]) -> std::io::Result<()> {
+    let mut writer = arrow::json::LineDelimitedWriter::new(&mut *out);
+    for batch in batches {
+        writer.write(batch).map_err(|e| std::io::Error::other(e.to_string()))?;
+    }
+    writer.finish().map_err(|e| std::io::Error::other(e.to_string()))
 }
