@@ -182,7 +182,7 @@ fn slow_options() -> Options {
 }
 
 fn wait_for_state(db: &Database, job: u64, state: BackupState) {
-    for _ in 0..200 {
+    for _ in 0..6000 {
         if db.job(job).unwrap().state == state {
             return;
         }
@@ -200,7 +200,9 @@ fn cancel_while_uploading_removes_what_the_job_wrote() {
     db.session().execute("INSERT INTO d.t SELECT value, 'x' FROM generate_series(1, 200)").unwrap();
     let job = start_backup(&db, "BACKUP SNAPSHOT d.cancelled TO r");
     wait_for_state(&db, job, BackupState::Uploading);
-    std::thread::sleep(Duration::from_millis(250));
+    while db.job(job).unwrap().files_done == 0 {
+        std::thread::sleep(Duration::from_millis(5));
+    }
     db.session().execute("USE d; CANCEL BACKUP").unwrap();
     let summary = db.job(job).unwrap();
     assert_eq!(summary.state, BackupState::Cancelled, "CANCEL is synchronous");
