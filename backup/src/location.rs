@@ -136,6 +136,18 @@ pub trait RepositoryStore: Send + Sync + std::fmt::Debug {
     fn delete(&self, path: &str) -> Result<()>;
     /// Deletes a folder and everything in it (no error if it is already gone).
     fn delete_dir(&self, path: &str) -> Result<()>;
+    /// The size of the file at `path`, or `None` if there is none.
+    fn file_size(&self, path: &str) -> Result<Option<u64>>;
+    /// What identifies the location across `RepositoryStore` instances of one process (for shared
+    /// garbage-collection claims): by default the location as written.
+    fn identity(&self) -> String {
+        self.location().to_string()
+    }
+    /// The local filesystem path of `path`, for locations on a local filesystem (RESTORE hard-links or
+    /// copies data files from there). `None` for remote locations.
+    fn local_path(&self, _path: &str) -> Result<Option<PathBuf>> {
+        Ok(None)
+    }
 }
 
 /// Rejects paths that could escape the repository.
@@ -186,7 +198,12 @@ impl LocalStore {
     fn ensure_parent(&self, full: &Path) -> Result<()> {
         let Some(parent) = full.parent() else { return Ok(()) };
         if self.fs.exists(parent) {
-            return Ok(());
+            // Another job may have created the folder and not fsynced its entry yet: do it here too, so
+            // a file put in it is never in a folder that a crash could lose.
+            return match parent.parent() {
+                Some(grandparent) => self.sync_dir(grandparent),
+                None => Ok(()),
+            };
         }
         self.fs.create_dir_all(parent).at(parent)?;
         let stop = self.root.parent().unwrap_or(&self.root);
@@ -216,19 +233,33 @@ impl LocalStore {
             let _ = self.fs.remove_file(temporary);
             return Err(BackupError::io(full, e));
         }
-        let parent = full.parent().unwrap_or(&self.root);
-        if let Err(e) = self.fs.sync_dir(parent) {
-            // The new entry may not be durable: withdraw it, so that nobody later trusts it as stored.
-            let _ = self.fs.remove_file(full);
-            return Err(BackupError::io(parent, e));
-        }
-        Ok(())
+        // On failure the complete file stays (another job may already rely on it); the caller fails, and
+        // garbage collection removes the file if no manifest ever names it.
+        self.sync_dir(full.parent().unwrap_or(&self.root))
     }
 }
 
 impl RepositoryStore for LocalStore {
     fn location(&self) -> &str {
         &self.location
+    }
+
+    fn local_path(&self, path: &str) -> Result<Option<PathBuf>> {
+        Ok(Some(self.full(path)?))
+    }
+
+    fn file_size(&self, path: &str) -> Result<Option<u64>> {
+        let full = self.full(path)?;
+        match std::fs::metadata(&full) {
+            Ok(meta) if meta.is_file() => Ok(Some(meta.len())),
+            Ok(_) => Ok(None),
+            Err(e) if is_not_found(&e) => Ok(None),
+            Err(e) => Err(BackupError::io(full, e)),
+        }
+    }
+
+    fn identity(&self) -> String {
+        self.root.display().to_string()
     }
 
     fn read(&self, path: &str) -> Result<Option<Vec<u8>>> {
@@ -294,7 +325,7 @@ impl RepositoryStore for LocalStore {
         let full = if path.is_empty() { self.root.clone() } else { self.full(path)? };
         match self.fs.list(&full) {
             Ok(names) => Ok(names),
-            Err(e) if is_not_found(&e) => Ok(Vec::new()),
+            Err(e) if is_not_found(&e) || e.kind() == std::io::ErrorKind::NotADirectory => Ok(Vec::new()),
             Err(e) => Err(BackupError::io(full, e)),
         }
     }

@@ -15,6 +15,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock, Weak};
 
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
@@ -42,8 +43,23 @@ pub struct Repository {
     read_only: bool,
     store: Box<dyn RepositoryStore>,
     info: RepositoryInfo,
-    /// Data files that running jobs of this process rely on, with how many jobs do.
-    claims: Mutex<HashMap<String, usize>>,
+    /// Data files that running jobs rely on, with how many jobs do; shared by every `Repository` of this
+    /// process on the same location (see [`claims_for`]).
+    claims: Arc<Mutex<HashMap<String, usize>>>,
+}
+
+/// The claims registry of one repository location, shared process-wide: two open databases in one
+/// process backing up to the same repository see each other's running jobs.
+fn claims_for(identity: &str) -> Arc<Mutex<HashMap<String, usize>>> {
+    static REGISTRY: OnceLock<Mutex<HashMap<String, Weak<Mutex<HashMap<String, usize>>>>>> = OnceLock::new();
+    let mut registry = REGISTRY.get_or_init(|| Mutex::new(HashMap::new())).lock();
+    registry.retain(|_, claims| claims.strong_count() > 0);
+    if let Some(existing) = registry.get(identity).and_then(Weak::upgrade) {
+        return existing;
+    }
+    let claims = Arc::new(Mutex::new(HashMap::new()));
+    registry.insert(identity.to_string(), Arc::downgrade(&claims));
+    claims
 }
 
 /// Checks a snapshot name: one path component of letters, digits, `_`, `-` and `.`.
@@ -58,6 +74,25 @@ pub fn check_label(label: &str) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// Checks a repository name: it becomes part of a folder name, so it must be one safe path component.
+pub fn check_repository_name(name: &str) -> Result<()> {
+    let valid = !name.is_empty()
+        && name.len() <= 128
+        && !name.starts_with('.')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    if !valid {
+        return Err(BackupError::InvalidInput(format!(
+            "Failed to create repository: invalid repository name '{name}': use 1 to 128 letters, digits, '_', '-' or '.', not starting with '.'"
+        )));
+    }
+    Ok(())
+}
+
+/// True for the name of a data file: `<64 hex digits>.parquet`.
+fn is_data_file_name(name: &str) -> bool {
+    name.strip_suffix(".parquet").is_some_and(|c| c.len() == 64 && c.chars().all(|x| x.is_ascii_hexdigit()))
 }
 
 fn check_checksum(checksum: &str) -> Result<()> {
@@ -106,6 +141,7 @@ impl Repository {
     /// Opens the repository `name` at `location`, adopting one that is already there, or creating it
     /// (unless `read_only`). `data_dir` is the database's own directory, which must not contain it.
     pub fn open(name: &str, location: &str, read_only: bool, data_dir: &Path, now_ms: i64) -> Result<Repository> {
+        check_repository_name(name)?;
         let path = local_path(location)?;
         let meta = std::fs::metadata(&path).map_err(|_| {
             BackupError::InvalidInput(format!("Failed to create repository: location {location} does not exist"))
@@ -131,6 +167,7 @@ impl Repository {
     /// Opens the repository `name` held by `store`, adopting its info file or creating one (unless
     /// `read_only`). Any [`RepositoryStore`] works: a local folder, an object store, or a test's.
     pub fn attach(name: &str, read_only: bool, store: Box<dyn RepositoryStore>, now_ms: i64) -> Result<Repository> {
+        check_repository_name(name)?;
         let location = store.location().to_string();
         let info = match store.read(INFO_FILE)? {
             Some(bytes) => {
@@ -166,7 +203,8 @@ impl Repository {
                 info
             }
         };
-        Ok(Repository { name: name.to_string(), read_only, store, info, claims: Mutex::new(HashMap::new()) })
+        let claims = claims_for(&store.identity());
+        Ok(Repository { name: name.to_string(), read_only, store, info, claims })
     }
 
     pub fn name(&self) -> &str {
@@ -195,7 +233,8 @@ impl Repository {
 
     /// Snapshot names (folders under `snapshots/`), sorted.
     pub fn labels(&self) -> Result<Vec<String>> {
-        self.store.list("snapshots")
+        // Anything else under snapshots/ (a stray file, a foreign name) is not a snapshot.
+        Ok(self.store.list("snapshots")?.into_iter().filter(|l| check_label(l).is_ok()).collect())
     }
 
     /// The backup timestamps of a label: `Ok(ts)` for each manifest, `Err(name)` for any other file.
@@ -232,15 +271,41 @@ impl Repository {
         Manifest::decode(&bytes, &format!("{label}/{timestamp}"))
     }
 
-    /// Puts a data file into the repository unless a file with its checksum is already there.
-    /// Returns how it was transferred, or `None` when it was already stored.
-    pub fn upload(&self, checksum: &str, source: &Path) -> Result<Option<Transfer>> {
+    /// Puts a data file of `bytes` bytes into the repository unless a file with its checksum (and size)
+    /// is already there. Returns how it was transferred, or `None` when it was already stored.
+    pub fn upload(&self, checksum: &str, bytes: u64, source: &Path) -> Result<Option<Transfer>> {
         check_checksum(checksum)?;
         let path = data_path(checksum);
-        if self.store.exists(&path)? {
-            return Ok(None);
+        match self.store.file_size(&path)? {
+            Some(size) if size == bytes => return Ok(None),
+            Some(size) => {
+                log::warn!("repository {}: {path} has {size} bytes, expected {bytes}; storing it again", self.name)
+            }
+            None => {}
+        }
+        let actual = std::fs::metadata(source).map_err(|e| BackupError::io(source, e))?.len();
+        if actual != bytes {
+            return Err(BackupError::Corruption(format!(
+                "{} has {actual} bytes, but its metadata says {bytes}",
+                source.display()
+            )));
         }
         Ok(Some(self.store.put_file(&path, source, Some(checksum))?))
+    }
+
+    /// The local path of the data file stored under `checksum` (RESTORE stages it from there).
+    pub fn local_data_file(&self, checksum: &str) -> Result<PathBuf> {
+        check_checksum(checksum)?;
+        let path = data_path(checksum);
+        if !self.store.exists(&path)? {
+            return Err(BackupError::NotFound(format!("data file {path} is missing from repository {}", self.name)));
+        }
+        self.store.local_path(&path)?.ok_or_else(|| {
+            BackupError::InvalidInput(format!(
+                "repository {} is not on a local filesystem; restoring from it is not supported yet",
+                self.name
+            ))
+        })
     }
 
     /// Writes the manifest: the step that makes the snapshot exist.
@@ -291,11 +356,15 @@ impl Repository {
     }
 
     /// Deletes data files that no manifest names and no running job claims. If any manifest cannot
-    /// be read, nothing is deleted (it might name any file).
+    /// be read, nothing is deleted (it might name any file). The claims lock is held from the first
+    /// manifest read to the last deletion: a job gives up its claims only after its manifest is durable,
+    /// so a file is never both unclaimed and named by a manifest this scan did not see. Only names of
+    /// data files are considered (never another job's temporary file).
     pub fn collect_garbage(&self) -> Result<usize> {
         if self.read_only {
             return Ok(0);
         }
+        let claims = self.claims.lock();
         let mut referenced: HashSet<String> = HashSet::new();
         for label in self.labels()? {
             for timestamp in self.timestamps(&label)?.into_iter().flatten() {
@@ -308,11 +377,16 @@ impl Repository {
                 }
             }
         }
-        let claims = self.claims.lock();
         let mut removed = 0;
         for prefix in self.store.list("data")? {
+            if prefix.len() != 2 || !prefix.chars().all(|c| c.is_ascii_hexdigit()) {
+                continue;
+            }
             for file in self.store.list(&format!("data/{prefix}"))? {
-                let checksum = file.strip_suffix(".parquet").unwrap_or(&file);
+                if !is_data_file_name(&file) {
+                    continue;
+                }
+                let checksum = file.trim_end_matches(".parquet");
                 if !referenced.contains(checksum) && !claims.contains_key(checksum) {
                     self.store.delete(&format!("data/{prefix}/{file}"))?;
                     removed += 1;

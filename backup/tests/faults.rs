@@ -129,7 +129,8 @@ fn sources(dir: &Path) -> (Vec<(String, PathBuf)>, Manifest) {
 /// What a backup does against the repository: upload every file, then write the manifest.
 fn backup(repository: &Repository, files: &[(String, PathBuf)], manifest: &Manifest) -> tessera_backup::Result<()> {
     for (checksum, path) in files {
-        repository.upload(checksum, path)?;
+        let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        repository.upload(checksum, bytes, path)?;
     }
     repository.write_manifest(manifest)
 }
@@ -217,7 +218,43 @@ fn a_copy_that_does_not_match_its_checksum_is_refused() {
     let root = location.path().join("repo");
     let store = LocalStore::with_file_system("test", root.clone(), FaultyFileSystem::new(None, true));
     let repository = Repository::attach("test", false, Box::new(store), 0).unwrap();
-    let err = repository.upload(&wrong, &source).unwrap_err().to_string();
+    let err = repository.upload(&wrong, 12, &source).unwrap_err().to_string();
     assert!(err.contains("but its metadata says"), "{err}");
     assert!(all_files(&root.join("data")).is_empty());
+}
+
+#[test]
+fn repository_names_must_be_one_safe_path_component() {
+    let location = tempfile::tempdir().unwrap();
+    for name in ["x/../../db", "..", ".hidden", "a b", ""] {
+        let store = LocalStore::new("test", location.path().join("repo"));
+        let err = Repository::attach(name, false, Box::new(store), 0).unwrap_err().to_string();
+        assert!(err.contains("invalid repository name"), "{name:?}: {err}");
+    }
+}
+
+#[test]
+fn garbage_collection_keeps_claimed_files_and_other_jobs_temporary_files() {
+    let location = tempfile::tempdir().unwrap();
+    let root = location.path().join("repo");
+    let sources_dir = tempfile::tempdir().unwrap();
+    let (files, _) = sources(sources_dir.path());
+    let repository = Repository::attach("test", false, Box::new(LocalStore::new("test", root.clone())), 0).unwrap();
+    // A second handle on the same location (another open database in this process) shares claims.
+    let other = Repository::attach("test", false, Box::new(LocalStore::new("test", root.clone())), 0).unwrap();
+    let (checksum, path) = &files[0];
+    other.claim([checksum.as_str()]);
+    let bytes = std::fs::metadata(path).unwrap().len();
+    repository.upload(checksum, bytes, path).unwrap();
+    let temporary = root.join("data").join(&checksum[..2]).join(format!("{checksum}.parquet.tmp-1-1"));
+    std::fs::write(&temporary, b"being written").unwrap();
+    assert_eq!(repository.collect_garbage().unwrap(), 0, "claimed by the other handle's job");
+    assert!(temporary.exists(), "another job's temporary file is not garbage");
+    other.unclaim([checksum.as_str()]);
+    assert_eq!(repository.collect_garbage().unwrap(), 1);
+    // A stray file under snapshots/ is not a snapshot and does not stop collection.
+    std::fs::create_dir_all(root.join("snapshots")).unwrap();
+    std::fs::write(root.join("snapshots").join("stray"), b"x").unwrap();
+    assert_eq!(repository.collect_garbage().unwrap(), 0);
+    assert!(!repository.has_snapshot("stray").unwrap());
 }

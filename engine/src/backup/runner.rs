@@ -142,7 +142,7 @@ fn steps(
     for (checksum, (path, bytes)) in files {
         check(job, plan)?;
         let stored = repository
-            .upload(checksum, path)
+            .upload(checksum, *bytes, path)
             .map_err(|e| common_error(&format!("uploading {} failed: {e}", path.display())))?;
         let mut record = job.record.lock();
         record.files_done += 1;
