@@ -45,13 +45,17 @@ pub struct Repository {
     info: RepositoryInfo,
     /// Data files that running jobs rely on, with how many jobs do; shared by every `Repository` of this
     /// process on the same location (see [`claims_for`]).
-    claims: Arc<Mutex<HashMap<String, usize>>>,
+    claims: Claims,
 }
+
+/// Data-file checksums claimed by running jobs, with how many jobs claim each.
+type Claims = Arc<Mutex<HashMap<String, usize>>>;
 
 /// The claims registry of one repository location, shared process-wide: two open databases in one
 /// process backing up to the same repository see each other's running jobs.
-fn claims_for(identity: &str) -> Arc<Mutex<HashMap<String, usize>>> {
-    static REGISTRY: OnceLock<Mutex<HashMap<String, Weak<Mutex<HashMap<String, usize>>>>>> = OnceLock::new();
+fn claims_for(identity: &str) -> Claims {
+    type Registry = Mutex<HashMap<String, Weak<Mutex<HashMap<String, usize>>>>>;
+    static REGISTRY: OnceLock<Registry> = OnceLock::new();
     let mut registry = REGISTRY.get_or_init(|| Mutex::new(HashMap::new())).lock();
     registry.retain(|_, claims| claims.strong_count() > 0);
     if let Some(existing) = registry.get(identity).and_then(Weak::upgrade) {
