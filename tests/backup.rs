@@ -456,3 +456,33 @@ fn a_job_can_be_cancelled_in_every_state() {
         assert!(files_under(&data.path().join("snapshots")).is_empty(), "cancel in {target}");
     }
 }
+
+#[test]
+fn a_job_of_a_dropped_database_can_still_be_cancelled() {
+    let data = tempfile::tempdir().unwrap();
+    let location = tempfile::tempdir().unwrap();
+    let db = Database::open_with(data.path(), slow_options()).unwrap();
+    setup(&db, location.path());
+    db.session().execute("INSERT INTO d.t SELECT value, 'x' FROM generate_series(1, 100)").unwrap();
+    let job = start_backup(&db, "BACKUP SNAPSHOT d.orphaned TO r");
+    wait_for_state(&db, job, BackupState::Uploading);
+    db.session().execute("DROP DATABASE d").unwrap();
+    db.session().execute("CANCEL BACKUP FROM d").unwrap();
+    assert_eq!(db.job(job).unwrap().state, BackupState::Cancelled);
+    let err = db.session().execute("CANCEL BACKUP FROM d").unwrap_err().to_string();
+    assert!(err.contains("can not be cancelled. state: CANCELLED"), "{err}");
+}
+
+#[test]
+fn an_enormous_timeout_is_refused_rather_than_wrapping() {
+    let data = tempfile::tempdir().unwrap();
+    let location = tempfile::tempdir().unwrap();
+    let db = Database::open(data.path()).unwrap();
+    setup(&db, location.path());
+    let err = db
+        .session()
+        .execute("BACKUP SNAPSHOT d.x TO r PROPERTIES ('timeout' = '18446744073709551615')")
+        .unwrap_err()
+        .to_string();
+    assert_eq!(err, "Invalid timeout format: 18446744073709551615");
+}

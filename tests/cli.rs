@@ -125,6 +125,31 @@ fn backup_waits_for_its_job_and_fails_when_the_job_is_cancelled() {
 }
 
 #[test]
+fn restore_waits_for_its_job_and_fails_when_the_job_is_cancelled() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = tempfile::tempdir().unwrap();
+    let setup = format!(
+        "CREATE DATABASE d; USE d; CREATE TABLE t (k INT); INSERT INTO t VALUES (1), (2);
+         CREATE REPOSITORY r ON LOCATION '{}';
+         BACKUP SNAPSHOT d.s TO r;
+         DROP TABLE t;
+         RESTORE SNAPSHOT d.s FROM r;
+         SELECT count(*) FROM t;",
+        repo.path().display()
+    );
+    let out = tessera(dir.path(), &["--format", "csv", "-c", &setup], None);
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    assert!(text(&out.stdout).ends_with("2\n"), "the CLI waited for the restore: {}", text(&out.stdout));
+
+    // A missing repository data file: the job ends CANCELLED and the CLI exits 1.
+    std::fs::remove_dir_all(repo.path().join("__tessera_repository_r/data")).unwrap();
+    let out = tessera(dir.path(), &["-c", "RESTORE SNAPSHOT d.s FROM r ON (t AS t2)"], None);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("restore s was cancelled: [COMMON_ERROR, msg: cannot read data file"), "{err}");
+}
+
+#[test]
 fn piped_input_prints_only_results_and_keeps_no_history() {
     // Standard input that is not a terminal runs as a script, even in a session started from a
     // terminal: no banner, no prompt, no status lines, no history file.

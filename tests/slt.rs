@@ -14,10 +14,12 @@
 //!   with fixed options.
 //!
 //! - `SHOW BACKUP` drops its id, time and Progress columns (file counts depend on segment sizes), `SHOW SNAPSHOT` its `Timestamp` column (and `Details`),
-//!   `SHOW REPOSITORIES` its id, time and location columns.
+//!   `SHOW REPOSITORIES` its id, time and location columns, `SHOW RESTORE` its id, backup timestamp,
+//!   time and Progress columns.
 //!
-//! Like the CLI, the harness waits for a backup job a statement started before it returns, so a file
-//! reads as a script a user would run. (Asynchronous behaviour is tested in `tests/backup.rs`.)
+//! Like the CLI, the harness waits for a backup or restore job a statement started before it returns,
+//! so a file reads as a script a user would run. (Asynchronous behaviour is tested in `tests/backup.rs`
+//! and `tests/restore.rs`.)
 //! Files use `control substitution on` and `$__TEST_DIR__` for repository locations.
 //!
 //! Files can also use `skipif <config>` / `onlyif <config>`.
@@ -133,12 +135,27 @@ impl sqllogictest::DB for Harness {
             return Ok(explain_scans(last));
         }
         if let Some(job) = last.job {
-            db.wait_for_job(job).map_err(|e| SltError(e.to_string()))?;
+            if db.restore_job(job).is_some() {
+                db.wait_for_restore(job).map_err(|e| SltError(e.to_string()))?;
+            } else {
+                db.wait_for_job(job).map_err(|e| SltError(e.to_string()))?;
+            }
         }
         let hidden: &[&str] = if head.starts_with("SHOW PARTITIONS") {
             &["PartitionId", "VisibleVersion", "DataSize", "SegmentCount"]
         } else if head.starts_with("SHOW BACKUP") {
             &["JobId", "CreateTime", "SnapshotFinishedTime", "UploadFinishedTime", "FinishedTime", "Progress"]
+        } else if head.starts_with("SHOW RESTORE") {
+            &[
+                "JobId",
+                "Timestamp",
+                "CreateTime",
+                "MetaPreparedTime",
+                "SnapshotFinishedTime",
+                "DownloadFinishedTime",
+                "FinishedTime",
+                "Progress",
+            ]
         } else if head.starts_with("SHOW SNAPSHOT") {
             &["Timestamp", "Details"]
         } else if head.starts_with("SHOW REPOSITORIES") {

@@ -10,7 +10,7 @@ use parking_lot::Mutex;
 use tessera_storage::{Store, StoreOptions};
 
 use crate::backup::manager::BackupManager;
-use crate::backup::JobSummary;
+use crate::backup::{JobSummary, RestoreSummary};
 use crate::datafusion_adapter::context::base_state;
 use crate::error::{EngineError, Result};
 use crate::session::Session;
@@ -67,7 +67,7 @@ pub(crate) struct Shared {
     pub(crate) base_state: SessionState,
     /// Serializes statements that change the catalog (CREATE/DROP/ALTER), so that checking a name and
     /// committing it cannot interleave. Lock order: `ddl` -> table lock -> storage commit.
-    pub(crate) ddl: Mutex<()>,
+    pub(crate) ddl: Arc<Mutex<()>>,
     /// Kept so that a temporary database's directory lives as long as the database.
     _temp_dir: Option<tempfile::TempDir>,
 }
@@ -121,7 +121,7 @@ impl Database {
                 backup_hook: options.backup_hook.clone(),
                 runtime: Some(runtime),
                 base_state,
-                ddl: Mutex::new(()),
+                ddl: Arc::new(Mutex::new(())),
                 _temp_dir: temp_dir,
             }),
         })
@@ -165,9 +165,26 @@ impl Database {
         Ok(job.wait().summary())
     }
 
+    /// The current state of a restore job (see `StatementResult::job`).
+    pub fn restore_job(&self, id: u64) -> Option<RestoreSummary> {
+        self.shared.backups.restore(id).map(|j| j.snapshot().summary())
+    }
+
+    /// Waits until a restore job is FINISHED or CANCELLED and returns how it ended.
+    pub fn wait_for_restore(&self, id: u64) -> Result<RestoreSummary> {
+        let job = self
+            .shared
+            .backups
+            .restore(id)
+            .ok_or_else(|| EngineError::NotFound(format!("no restore job with id {id}")))?;
+        Ok(job.wait().summary())
+    }
+
     /// Ids of the jobs still running.
     pub fn running_jobs(&self) -> Vec<u64> {
-        self.shared.backups.running_jobs().iter().map(|j| j.record.lock().id).collect()
+        let mut ids: Vec<u64> = self.shared.backups.running_jobs().iter().map(|j| j.record.lock().id).collect();
+        ids.extend(self.shared.backups.running_restores().iter().map(|j| j.record.lock().id));
+        ids
     }
 
     /// Closes the database: waits for background work and releases the directory. Equivalent to dropping

@@ -164,6 +164,7 @@ pub(crate) fn insert(session: &mut Session, insert: Insert) -> Result<StatementR
     let (_shared_guard, _exclusive_guard) =
         if insert.overwrite { (None, Some(lock.write())) } else { (Some(lock.read()), None) };
     let table = current_table(store, &table)?;
+    shared.backups.check_not_restoring(&table)?;
     check_partitions(&table, &insert.partitions)?;
 
     let positions: Vec<Option<usize>> = if insert.columns.is_empty() {
@@ -219,6 +220,7 @@ pub(crate) fn truncate(session: &mut Session, name: &ObjectName, partitions: &[S
     let lock = store.table_lock(table.id);
     let _exclusive = lock.write();
     let table = current_table(store, &table)?;
+    shared.backups.check_not_restoring(&table)?;
     check_partitions(&table, partitions)?;
     let mut txn = Transaction::new();
     for partition in table.partitions.iter().filter(|p| partitions.is_empty() || partitions.contains(&p.name)) {
@@ -237,6 +239,7 @@ pub(crate) fn delete(session: &mut Session, name: &ObjectName, selection: Option
     let lock = store.table_lock(table.id);
     let _exclusive = lock.write();
     let table = current_table(store, &table)?;
+    shared.backups.check_not_restoring(&table)?;
     let Some(selection) = selection else {
         let mut deleted = 0;
         let state = store.snapshot();
@@ -347,6 +350,7 @@ pub(crate) fn append_batches(db: &Database, database: &str, table: &str, batches
     let lock = store.table_lock(table.id);
     let _shared = lock.read();
     let table = current_table(store, &table)?;
+    db.shared.backups.check_not_restoring(&table)?;
     let mut conformed = Vec::with_capacity(batches.len());
     for batch in batches {
         let schema = batch.schema();

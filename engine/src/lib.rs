@@ -45,7 +45,7 @@ mod result;
 mod session;
 mod show;
 
-pub use backup::{BackupState, JobSummary};
+pub use backup::{BackupState, JobSummary, RestoreState, RestoreSummary};
 pub use database::{Database, JobHook, Options};
 pub use datafusion_adapter::provider::ScanReport;
 pub use error::{EngineError, Result};

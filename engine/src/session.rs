@@ -120,7 +120,7 @@ impl Session {
     }
 
     fn run_backup_statement(&mut self, statement: BackupStatement) -> Result<StatementResult> {
-        use crate::backup::{repositories, statements};
+        use crate::backup::{repositories, restore, statements};
         match statement {
             BackupStatement::CreateRepository { name, read_only, broker, location, properties } => {
                 repositories::create_repository(self, &name, read_only, broker, &location, &properties)
@@ -136,11 +136,9 @@ impl Session {
             BackupStatement::DropSnapshot { label, repository, force: _ } => {
                 statements::drop_snapshot(self, &label, &repository)
             }
-            BackupStatement::Restore(_)
-            | BackupStatement::ShowRestore { .. }
-            | BackupStatement::CancelRestore { .. } => {
-                Err(EngineError::Unsupported("RESTORE is not supported yet".into()))
-            }
+            BackupStatement::Restore(r) => restore::restore(self, *r),
+            BackupStatement::ShowRestore { database } => restore::show_restore(self, database.as_deref()),
+            BackupStatement::CancelRestore { database } => restore::cancel_restore(self, database.as_deref()),
         }
     }
 

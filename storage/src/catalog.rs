@@ -238,6 +238,26 @@ impl Distribution {
     }
 }
 
+/// What a table is doing, persisted with its definition. `Restore`: a running RESTORE will overwrite it,
+/// so writes and DDL are refused until the job ends (the engine enforces this; on open, no job runs, so
+/// the engine puts every table back to `Normal`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TableState {
+    #[default]
+    Normal,
+    Restore,
+}
+
+impl fmt::Display for TableState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TableState::Normal => f.write_str("NORMAL"),
+            TableState::Restore => f.write_str("RESTORE"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DatabaseDef {
     #[serde(default = "format_version")]
@@ -272,6 +292,9 @@ pub struct TableDef {
     #[serde(default)]
     pub properties: BTreeMap<String, String>,
     pub create_time_ms: i64,
+    /// Absent in records written before table states existed (= `Normal`).
+    #[serde(default)]
+    pub state: TableState,
 }
 
 impl TableDef {

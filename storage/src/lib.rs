@@ -15,6 +15,8 @@
 //! - **Single writer process.** A second process opening the same directory gets
 //!   [`StorageError::Locked`].
 //! - **Leftovers of a crash are removed on open**: files no committed version refers to.
+//! - **Files brought in from outside** (RESTORE) are staged and verified in `staging/` and become
+//!   segments only through one ordinary commit ([`staging`]).
 //!
 //! The on-disk layout is documented in `docs/storage-format.md`.
 
@@ -27,6 +29,7 @@ pub mod pruning;
 pub mod routing;
 pub mod segment;
 pub mod snapshot;
+pub mod staging;
 pub mod state;
 mod store;
 pub mod transaction;
@@ -40,6 +43,7 @@ pub use keys::DIRECTORY_FORMAT_VERSION;
 pub use pruning::{ColumnRange, ScanFilter};
 pub use segment::{PendingSegment, Segment, SegmentMeta};
 pub use snapshot::{Snapshot, TabletSnapshot};
+pub use staging::StagedFile;
 pub use state::MetaState;
 pub use store::{Store, StoreOptions};
 pub use transaction::Transaction;

@@ -24,7 +24,10 @@ use crate::compaction::Compactor;
 use crate::error::{IoContext, Result, StorageError};
 use crate::ids::{SegmentId, TableId, TabletId};
 use crate::keys;
-use crate::segment::{read_segment_file, segment_file_name, sync_dir, PendingSegment, Segment, SegmentFormat};
+use crate::segment::{
+    read_segment_file, segment_file_name, sync_dir, PendingSegment, Segment, SegmentFormat, SegmentMeta,
+};
+use crate::staging::StagedFile;
 use crate::state::MetaState;
 use crate::transaction::{Op, SegmentRemoval, Transaction};
 use crate::version::{TabletRecord, TabletVersion};
@@ -200,6 +203,23 @@ impl Store {
         crate::snapshot::release(&self.inner.dir.join("snapshots"), name)
     }
 
+    /// Brings the file `source` into `staging/<name>/` (hard link, or verified copy on another
+    /// filesystem) and checks its BLAKE3 against `checksum`; see `staging.rs`.
+    pub fn stage_file(&self, name: &str, checksum: &str, source: &Path) -> Result<StagedFile> {
+        crate::staging::stage(&self.inner.dir.join("staging"), name, checksum, source)
+    }
+
+    /// Turns a staged file into a pending segment of `tablet` with a fresh segment id (the rest of
+    /// `meta` is kept: the bytes are the same). Nothing is visible until the segment is committed.
+    pub fn adopt_staged(&self, staged: &StagedFile, tablet: TabletId, meta: &SegmentMeta) -> Result<PendingSegment> {
+        self.inner.adopt_staged(staged, tablet, meta)
+    }
+
+    /// Removes a staging folder (nothing happens if it is already gone).
+    pub fn release_staging(&self, name: &str) -> Result<()> {
+        crate::staging::release(&self.inner.dir.join("staging"), name)
+    }
+
     /// Compacts every tablet that has enough small segments, now, in the calling thread. Returns the
     /// number of tablets compacted.
     pub fn compact_all(&self) -> Result<usize> {
@@ -249,23 +269,42 @@ impl Inner {
         *self.compaction_hints.lock() = tx;
     }
 
+    /// The tablet's folder under `data/`, created (and its entry made durable) if needed.
+    fn tablet_dir(&self, tablet: TabletId) -> Result<PathBuf> {
+        let dir = self.data_dir.join(tablet.0.to_string());
+        // Held across create + fsync so that a concurrent writer to the same new tablet cannot
+        // commit a file in a folder whose entry is not yet durable.
+        let mut synced = self.synced_tablet_dirs.lock();
+        if !synced.contains(&tablet) {
+            fs::create_dir_all(&dir).at(&dir)?;
+            sync_dir(&self.data_dir)?;
+            synced.insert(tablet);
+        }
+        Ok(dir)
+    }
+
+    pub(crate) fn adopt_staged(
+        &self,
+        staged: &StagedFile,
+        tablet: TabletId,
+        meta: &SegmentMeta,
+    ) -> Result<PendingSegment> {
+        self.tablet_dir(tablet)?;
+        let id = SegmentId(self.allocate_id()?);
+        let path = self.data_dir.join(segment_file_name(tablet, id));
+        let mut pending =
+            PendingSegment { meta: SegmentMeta { id, ..meta.clone() }, tablet, path: path.clone(), committed: false };
+        pending.meta = crate::staging::adopt(staged, &path, pending.meta.clone())?;
+        Ok(pending)
+    }
+
     pub(crate) fn write_segments(
         &self,
         tablet: TabletId,
         schema: &SchemaRef,
         batches: &[RecordBatch],
     ) -> Result<Vec<PendingSegment>> {
-        let dir = self.data_dir.join(tablet.0.to_string());
-        {
-            // Held across create + fsync so that a concurrent writer to the same new tablet cannot
-            // commit a file in a folder whose entry is not yet durable.
-            let mut synced = self.synced_tablet_dirs.lock();
-            if !synced.contains(&tablet) {
-                fs::create_dir_all(&dir).at(&dir)?;
-                sync_dir(&self.data_dir)?;
-                synced.insert(tablet);
-            }
-        }
+        let dir = self.tablet_dir(tablet)?;
         let format = SegmentFormat { row_group_rows: self.options.row_group_rows };
         let max_rows = self.options.segment_max_rows.max(1);
         let mut out = Vec::new();

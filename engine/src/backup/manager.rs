@@ -8,10 +8,11 @@ use std::thread::JoinHandle;
 use parking_lot::{Condvar, Mutex};
 use tessera_backup::timestamp::now_ms;
 use tessera_backup::{BackupError, Repository};
-use tessera_storage::{Store, Transaction};
+use tessera_storage::{Store, TableDef, TableState, Transaction};
 
 use super::job::{common_error, BackupJobRecord, BackupState, JOB_RECORD};
 use super::repositories::{RepositoryRecord, REPOSITORY_RECORD};
+use super::restore_job::{RestoreControl, RestoreJobRecord, RestoreState, RESTORE_JOB_RECORD};
 use crate::error::{EngineError, Result};
 
 pub(crate) fn backup_error(e: BackupError) -> EngineError {
@@ -69,11 +70,19 @@ impl JobControl {
 pub(crate) struct BackupManager {
     repositories: Mutex<BTreeMap<String, RepositoryEntry>>,
     jobs: Mutex<BTreeMap<u64, Arc<JobControl>>>,
+    restores: Mutex<BTreeMap<u64, Arc<RestoreControl>>>,
     /// Serializes submissions and repository DDL (StarRocks' "submit" lock).
     pub submit: Mutex<()>,
 }
 
 impl BackupManager {
+    /// Takes the submission lock, waiting at most 10 s as StarRocks does.
+    pub(crate) fn submit_lock(&self) -> Result<parking_lot::MutexGuard<'_, ()>> {
+        self.submit.try_lock_for(std::time::Duration::from_secs(10)).ok_or_else(|| {
+            EngineError::Conflict("Another backup or restore job is being submitted. Please wait and try again".into())
+        })
+    }
+
     /// Loads repositories and jobs from the store; jobs left unfinished by a stopped process are
     /// cancelled with a status that says why, and their leftovers removed.
     pub(crate) fn load(store: &Store) -> Result<BackupManager> {
@@ -132,6 +141,29 @@ impl BackupManager {
             }
             manager.jobs.lock().insert(id, JobControl::new(record));
         }
+        for (id, bytes) in state.records_of(RESTORE_JOB_RECORD) {
+            let Some(mut record) = RestoreJobRecord::decode(bytes) else {
+                return Err(EngineError::Corruption(format!("restore job record {id} cannot be read")));
+            };
+            if !record.state.is_done() {
+                // The restore commits its data and its FINISHED state together: an unfinished record
+                // means nothing was restored (its staging folder was emptied when the store opened).
+                let was = record.state;
+                record.state = RestoreState::Cancelled;
+                record.status = common_error(&format!(
+                    "Tessera stopped while the job was in state {was}; nothing was restored, run the restore again"
+                ));
+                record.finished_ms = Some(now_ms());
+                txn.put_record(RESTORE_JOB_RECORD, id, record.encode());
+            }
+            manager.restores.lock().insert(id, RestoreControl::new(record));
+        }
+        // No job runs yet: a table left in state RESTORE by a stopped process goes back to NORMAL.
+        for table in state.tables.values().filter(|t| t.state == TableState::Restore) {
+            let mut def = table.as_ref().clone();
+            def.state = TableState::Normal;
+            txn.put_table(def);
+        }
         if !txn.is_empty() {
             store.commit(txn)?;
         }
@@ -159,11 +191,67 @@ impl BackupManager {
         self.jobs.lock().insert(id, job);
     }
 
+    pub(crate) fn add_restore(&self, job: Arc<RestoreControl>) {
+        let id = job.record.lock().id;
+        self.restores.lock().insert(id, job);
+    }
+
+    pub(crate) fn restore(&self, id: u64) -> Option<Arc<RestoreControl>> {
+        self.restores.lock().get(&id).cloned()
+    }
+
+    /// The most recent restore job of each database, for databases whose slot holds a restore (the
+    /// slot is shared with BACKUP: a later backup hides an earlier restore).
+    pub(crate) fn latest_restores(&self) -> BTreeMap<String, Arc<RestoreControl>> {
+        let backups: BTreeMap<String, u64> =
+            self.latest_jobs().into_iter().map(|(db, j)| (db, j.record.lock().id)).collect();
+        let mut out: BTreeMap<String, Arc<RestoreControl>> = BTreeMap::new();
+        for job in self.restores.lock().values() {
+            let (database, id) = {
+                let r = job.record.lock();
+                (r.database.clone(), r.id)
+            };
+            if backups.get(&database).is_none_or(|b| *b < id) {
+                out.insert(database, job.clone());
+            }
+        }
+        out
+    }
+
+    /// True when a backup or restore of `database` has not finished (the one-job-per-database slot).
+    pub(crate) fn database_busy(&self, database: &str) -> bool {
+        let backup = self.jobs.lock().values().any(|j| {
+            let r = j.record.lock();
+            r.database == database && !r.state.is_done()
+        });
+        backup
+            || self.restores.lock().values().any(|j| {
+                let r = j.record.lock();
+                r.database == database && !r.state.is_done()
+            })
+    }
+
+    /// Refuses writes and DDL on a table a running restore will overwrite (`table` must be the
+    /// definition read under the table's lock).
+    pub(crate) fn check_not_restoring(&self, table: &TableDef) -> Result<()> {
+        if table.state == TableState::Restore {
+            return Err(EngineError::Conflict(format!(
+                "Table {} is in restore process. Can not load into it",
+                table.name
+            )));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn running_restores(&self) -> Vec<Arc<RestoreControl>> {
+        self.restores.lock().values().filter(|j| !j.record.lock().state.is_done()).cloned().collect()
+    }
+
     pub(crate) fn job(&self, id: u64) -> Option<Arc<JobControl>> {
         self.jobs.lock().get(&id).cloned()
     }
 
-    /// The most recent job of each database (the slot StarRocks keeps per database).
+    /// The most recent backup job of each database (the slot StarRocks keeps per database).
     pub(crate) fn latest_jobs(&self) -> BTreeMap<String, Arc<JobControl>> {
         let mut out: BTreeMap<String, Arc<JobControl>> = BTreeMap::new();
         for job in self.jobs.lock().values() {
@@ -173,8 +261,26 @@ impl BackupManager {
         out
     }
 
+    /// The most recent backup job of each database whose slot holds a backup (a later restore of the
+    /// same database hides it, as StarRocks' shared slot does).
+    pub(crate) fn latest_backups(&self) -> BTreeMap<String, Arc<JobControl>> {
+        let mut out = self.latest_jobs();
+        let restores = self.restores.lock();
+        out.retain(|db, job| {
+            let id = job.record.lock().id;
+            !restores.values().any(|r| {
+                let r = r.record.lock();
+                &r.database == db && r.id > id
+            })
+        });
+        out
+    }
+
     pub(crate) fn running_job_on_repository(&self, repository: &str) -> bool {
         self.jobs.lock().values().any(|j| {
+            let r = j.record.lock();
+            r.repository == repository && !r.state.is_done()
+        }) || self.restores.lock().values().any(|j| {
             let r = j.record.lock();
             r.repository == repository && !r.state.is_done()
         })
@@ -189,7 +295,11 @@ impl BackupManager {
         for job in self.running_jobs() {
             *job.cancel.lock() = Some(reason.to_string());
         }
-        let threads: Vec<_> = self.jobs.lock().values().filter_map(|j| j.thread.lock().take()).collect();
+        for job in self.running_restores() {
+            *job.cancel.lock() = Some(reason.to_string());
+        }
+        let mut threads: Vec<_> = self.jobs.lock().values().filter_map(|j| j.thread.lock().take()).collect();
+        threads.extend(self.restores.lock().values().filter_map(|j| j.thread.lock().take()));
         for t in threads {
             let _ = t.join();
         }

@@ -17,10 +17,22 @@
 //! 5. A job that was running when the process stopped is CANCELLED on the next open, with a status that
 //!    says so (its hard-link snapshot did not survive the restart).
 
+//!
+//! ## Life of a RESTORE
+//! `restore.rs` validates the statement and the overwrite rules (`restore_check.rs`) without changing
+//! anything, creates a missing target database, persists the job (`restore_job.rs`) and starts its
+//! thread (`restore_runner.rs`), which stages the files, then commits the tables, their segments and
+//! the FINISHED record in one transaction. Before that commit nothing visible changed.
+
 pub(crate) mod job;
 pub(crate) mod manager;
 pub(crate) mod repositories;
+pub(crate) mod restore;
+mod restore_check;
+pub(crate) mod restore_job;
+mod restore_runner;
 mod runner;
 pub(crate) mod statements;
 
 pub use job::{BackupState, JobSummary};
+pub use restore_job::{RestoreState, RestoreSummary};

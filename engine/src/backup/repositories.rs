@@ -38,7 +38,7 @@ pub(crate) fn create_repository(
 ) -> Result<StatementResult> {
     let shared = session.db.shared.clone();
     let manager = &shared.backups;
-    let _submit = manager.submit.lock();
+    let _submit = manager.submit_lock()?;
     if manager.repository(name).is_some() {
         return Err(EngineError::AlreadyExists(format!(
             "Failed to create repository: repository with same name already exist: {name}"
@@ -70,7 +70,7 @@ pub(crate) fn create_repository(
 pub(crate) fn drop_repository(session: &mut Session, name: &str) -> Result<StatementResult> {
     let shared = session.db.shared.clone();
     let manager = &shared.backups;
-    let _submit = manager.submit.lock();
+    let _submit = manager.submit_lock()?;
     let entry = manager.repository(name).ok_or_else(|| EngineError::NotFound("Repository does not exist".into()))?;
     if manager.running_job_on_repository(name) {
         return Err(EngineError::Conflict(

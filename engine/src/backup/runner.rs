@@ -47,7 +47,10 @@ pub(crate) fn start(store: Arc<Store>, repository: Arc<Repository>, job: Arc<Job
 fn run(store: &Store, repository: &Repository, job: &JobControl, plan: &JobPlan) {
     let files = distinct_files(plan);
     repository.claim(files.keys().map(String::as_str));
-    let outcome = steps(store, repository, job, plan, &files);
+    // A panic (a bug, or a hook that panics) must still end the job and wake whoever waits on it.
+    let outcome =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| steps(store, repository, job, plan, &files)))
+            .unwrap_or_else(|_| Err(common_error("internal error: the job stopped unexpectedly")));
     if let Err(e) = store.release_snapshot(&plan.snapshot_name) {
         log::warn!("releasing snapshot {}: {e}", plan.snapshot_name);
     }

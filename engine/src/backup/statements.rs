@@ -20,6 +20,8 @@ use crate::show::nullable_table;
 /// Default job timeout: one day, as StarRocks' `backup_job_default_timeout_ms`.
 const DEFAULT_TIMEOUT_S: u64 = 86_400;
 const MIN_TIMEOUT_S: u64 = 600;
+/// Longest timeout accepted (its deadline in milliseconds must fit an i64).
+const MAX_TIMEOUT_S: u64 = (i64::MAX / 1000) as u64;
 
 fn invalid(message: impl Into<String>) -> EngineError {
     EngineError::InvalidInput(message.into())
@@ -38,7 +40,12 @@ fn properties(given: &[(String, String)]) -> Result<(u64, bool)> {
                 _ => return Err(invalid(format!("Invalid backup job type: {value}"))),
             },
             "timeout" => {
-                timeout = value.trim().parse().map_err(|_| invalid(format!("Invalid timeout format: {value}")))?;
+                timeout = value
+                    .trim()
+                    .parse()
+                    .ok()
+                    .filter(|t| *t <= MAX_TIMEOUT_S)
+                    .ok_or_else(|| invalid(format!("Invalid timeout format: {value}")))?;
                 if timeout < MIN_TIMEOUT_S {
                     return Err(invalid("timeout must be at least 10 min"));
                 }
@@ -80,7 +87,7 @@ pub(crate) fn backup(session: &mut Session, backup: Backup) -> Result<StatementR
     let (timeout_s, incremental) = properties(&backup.properties)?;
     let db_name = session.resolve_database(backup.database.as_deref().or(backup.label_database.as_deref()))?;
 
-    let _submit = manager.submit.lock();
+    let _submit = manager.submit_lock()?;
     let entry = manager
         .repository(&backup.repository)
         .ok_or_else(|| EngineError::NotFound(format!("Repository {} does not exist", backup.repository)))?;
@@ -126,6 +133,9 @@ pub(crate) fn backup(session: &mut Session, backup: Backup) -> Result<StatementR
             }
         }
     }
+    if manager.database_busy(&db.name) {
+        return Err(EngineError::Conflict("Can only run one backup or restore job of a database at same time".into()));
+    }
     let label_in_flight = manager.running_jobs().iter().any(|j| {
         let r = j.record.lock();
         r.repository == backup.repository && r.label == backup.label
@@ -138,13 +148,6 @@ pub(crate) fn backup(session: &mut Session, backup: Backup) -> Result<StatementR
             "Snapshot with name '{}' already exist in repository",
             backup.label
         )));
-    }
-    if let Some(latest) = manager.latest_jobs().get(&db.name) {
-        if !latest.record.lock().state.is_done() {
-            return Err(EngineError::Conflict(
-                "Can only run one backup or restore job of a database at same time".into(),
-            ));
-        }
     }
 
     let mut tables = Vec::with_capacity(selected.len());
@@ -226,7 +229,7 @@ fn time(ms: Option<i64>) -> Option<String> {
 
 pub(crate) fn show_backup(session: &mut Session, database: Option<&str>) -> Result<StatementResult> {
     let shared = session.db.shared.clone();
-    let latest = shared.backups.latest_jobs();
+    let latest = shared.backups.latest_backups();
     let jobs: Vec<BackupJobRecord> = match database {
         Some(name) => {
             resolve::database(&shared.store.snapshot(), name)?;
@@ -287,13 +290,11 @@ pub(crate) fn show_backup(session: &mut Session, database: Option<&str>) -> Resu
 pub(crate) fn cancel_backup(session: &mut Session, database: Option<&str>) -> Result<StatementResult> {
     let name = session.resolve_database(database)?;
     let shared = session.db.shared.clone();
-    resolve::database(&shared.store.snapshot(), &name)?;
-    let job = shared
-        .backups
-        .latest_jobs()
-        .get(&name)
-        .cloned()
-        .ok_or_else(|| EngineError::NotFound("No backup job is currently running".into()))?;
+    let Some(job) = shared.backups.latest_backups().get(&name).cloned() else {
+        // The slot is looked up first so that a job of a database dropped meanwhile can be cancelled.
+        resolve::database(&shared.store.snapshot(), &name)?;
+        return Err(EngineError::NotFound("No backup job is currently running".into()));
+    };
     {
         let record = job.record.lock();
         if record.state.is_done() {
@@ -392,7 +393,7 @@ pub(crate) fn show_snapshot(
 pub(crate) fn drop_snapshot(session: &mut Session, label: &str, repository: &str) -> Result<StatementResult> {
     let shared = session.db.shared.clone();
     let manager = &shared.backups;
-    let _submit = manager.submit.lock();
+    let _submit = manager.submit_lock()?;
     let entry = manager
         .repository(repository)
         .ok_or_else(|| EngineError::NotFound(format!("Repository does not exist: {repository}")))?;

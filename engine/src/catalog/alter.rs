@@ -22,6 +22,7 @@ pub(crate) fn alter_table(session: &mut Session, name: &ObjectName, op: AlterTab
     let (_, table) = resolve::table(session, &shared.store.snapshot(), name)?;
     let lock = shared.store.table_lock(table.id);
     let _exclusive = lock.write();
+    shared.backups.check_not_restoring(&table)?;
     // Re-read under the lock: a DML statement may have committed meanwhile.
     let state = shared.store.snapshot();
     let table = state

@@ -59,6 +59,9 @@ pub(crate) fn drop_database(session: &mut Session, name: &str, if_exists: bool) 
     let tables = state.tables_in(db.id);
     let locks: Vec<_> = tables.iter().map(|t| shared.store.table_lock(t.id)).collect();
     let _guards: Vec<_> = locks.iter().map(|l| l.write()).collect();
+    for table in &tables {
+        shared.backups.check_not_restoring(table)?;
+    }
     let mut txn = Transaction::new();
     for table in shared.store.snapshot().tables_in(db.id) {
         txn.drop_table(table.id);
@@ -141,6 +144,7 @@ pub(crate) fn create_table(session: &mut Session, create: CreateTable) -> Result
         distribution,
         properties,
         create_time_ms: now_ms(),
+        state: tessera_storage::TableState::Normal,
     };
     match &create.partition_by {
         None => {
@@ -209,6 +213,7 @@ pub(crate) fn drop_table(session: &mut Session, name: &ObjectName, if_exists: bo
     };
     let lock = shared.store.table_lock(table.id);
     let _exclusive = lock.write();
+    shared.backups.check_not_restoring(&table)?;
     let mut txn = Transaction::new();
     txn.drop_table(table.id);
     shared.store.commit(txn)?;

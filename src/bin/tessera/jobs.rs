@@ -1,10 +1,10 @@
-//! The backup jobs a run started: waiting for each one when its BACKUP statement returns (unless
+//! The backup and restore jobs a run started: waiting for each one when its statement returns (unless
 //! `--async`), and for every one still running before the process exits — closing the database
 //! would cancel them.
 
 use std::time::Duration;
 
-use tessera::{BackupState, Database, JobSummary, StatementResult};
+use tessera::{BackupState, Database, JobSummary, RestoreState, RestoreSummary, StatementResult};
 
 use crate::ctrl_c::CtrlC;
 use crate::progress::{self, Watched};
@@ -17,6 +17,9 @@ pub enum JobOutcome {
     Ended { job: JobSummary, elapsed: Duration },
     /// Ctrl-C stopped the watching; the job goes on.
     Detached(JobSummary),
+    /// A restore job ended (restores are waited for without a progress bar, and Ctrl-C does not
+    /// detach from them yet).
+    RestoreEnded(RestoreSummary),
 }
 
 pub struct Jobs {
@@ -36,6 +39,13 @@ impl Jobs {
     pub fn after_statement(&mut self, result: &StatementResult, ctrl_c: Option<&CtrlC>) -> Option<JobOutcome> {
         let id = result.job?;
         self.started.push(id);
+        if let Some(restore) = self.db.restore_job(id) {
+            if !self.wait {
+                eprintln!("restore job {id} ({}) started; watch it with SHOW RESTORE", restore.label);
+                return Some(JobOutcome::Started);
+            }
+            return self.db.wait_for_restore(id).ok().map(JobOutcome::RestoreEnded);
+        }
         if !self.wait {
             if let Some(job) = self.db.job(id) {
                 eprintln!("backup job {id} ({}) started; watch it with SHOW BACKUP", job.label);
@@ -52,6 +62,14 @@ impl Jobs {
     /// Waits for every job this run started (scripts, before the process exits).
     pub fn finish(&self) {
         for id in &self.started {
+            if self.db.restore_job(*id).is_some() {
+                if let Ok(job) = self.db.wait_for_restore(*id) {
+                    if job.state == RestoreState::Cancelled {
+                        eprintln!("note: restore {} ended CANCELLED: {}", job.label, job.status);
+                    }
+                }
+                continue;
+            }
             if let Ok(job) = self.db.wait_for_job(*id) {
                 if job.state == BackupState::Cancelled {
                     eprintln!("note: backup {} ended CANCELLED: {}", job.label, job.status);
@@ -64,6 +82,13 @@ impl Jobs {
     /// stops waiting on Ctrl-C (the jobs are then cancelled when the database closes).
     pub fn finish_interactive(&self, ctrl_c: Option<&CtrlC>) {
         for id in &self.started {
+            if let Some(restore) = self.db.restore_job(*id) {
+                if !restore.state.is_done() {
+                    eprintln!("Waiting for restore {} to finish before closing the database.", restore.label);
+                    let _ = self.db.wait_for_restore(*id);
+                }
+                continue;
+            }
             let Some(job) = self.db.job(*id) else { continue };
             if job.state.is_done() {
                 continue;

@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use tessera::{BackupState, Session};
+use tessera::{BackupState, RestoreState, Session};
 
 use crate::jobs::{JobOutcome, Jobs};
 use crate::output::{print_result, Format};
@@ -37,11 +37,16 @@ fn run_statements(session: &mut Session, text: &str, format: Format, jobs: &mut 
                         return ExitCode::FAILURE;
                     }
                     let _ = out.flush();
-                    if let Some(JobOutcome::Ended { job, .. }) = jobs.after_statement(result, None) {
-                        if job.state == BackupState::Cancelled {
+                    match jobs.after_statement(result, None) {
+                        Some(JobOutcome::Ended { job, .. }) if job.state == BackupState::Cancelled => {
                             eprintln!("ERROR: backup {} was cancelled: {}", job.label, job.status);
                             return ExitCode::FAILURE;
                         }
+                        Some(JobOutcome::RestoreEnded(job)) if job.state == RestoreState::Cancelled => {
+                            eprintln!("ERROR: restore {} was cancelled: {}", job.label, job.status);
+                            return ExitCode::FAILURE;
+                        }
+                        _ => {}
                     }
                 }
             }

@@ -8,7 +8,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use tessera::{BackupState, Session, StatementResult};
+use tessera::{BackupState, RestoreState, Session, StatementResult};
 
 use crate::commands::{self, Command};
 use crate::ctrl_c::CtrlC;
@@ -216,6 +216,20 @@ impl<'a> Shell<'a> {
                     return false;
                 }
                 println!("{}{}", progress::summary(&job), self.timing(elapsed));
+                true
+            }
+            Some(JobOutcome::RestoreEnded(job)) => {
+                if job.state == RestoreState::Cancelled {
+                    report(&format!("restore {} was cancelled: {}", job.label, job.status), None);
+                    return false;
+                }
+                println!(
+                    "Restore {} {}: {} file{}",
+                    job.label,
+                    job.state,
+                    job.files_total,
+                    if job.files_total == 1 { "" } else { "s" }
+                );
                 true
             }
             Some(JobOutcome::Detached(job)) => {

@@ -1,0 +1,266 @@
+//! The thread that runs one restore job from PENDING to FINISHED or CANCELLED.
+//!
+//! SNAPSHOTING and DOWNLOAD only record progress (a single node needs no replica snapshots);
+//! DOWNLOADING stages every data file the job needs into `staging/restore-<job>/` (hard link or copy,
+//! verified against the manifest's BLAKE3: see `tessera_storage::staging`); COMMIT and COMMITTING take
+//! the DDL lock and the target tables' exclusive locks, re-check the overwrite rules against the
+//! current state, link the staged files into their target tablets under fresh segment ids, and commit
+//! ONE transaction holding the new or changed table definitions (back in state NORMAL), the new
+//! segments and the FINISHED job record.
+//!
+//! What stays true: no table's data or shape changes before that commit, so a failure, a CANCEL, a
+//! timeout or a crash at any earlier point leaves every table exactly as it was (a missing target
+//! database created at submission stays, as in StarRocks); the tables the job put in state RESTORE are
+//! put back to NORMAL in the same commit that ends the job (or on the next open after a crash); the
+//! staging folder is removed however the job ends.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::Mutex;
+use tessera_backup::timestamp::now_ms;
+use tessera_backup::{ManifestTablet, Repository};
+use tessera_storage::{StagedFile, Store, TableDef, TableId, TableState, TabletId, Transaction};
+
+use super::job::{common_error, STATUS_OK};
+use super::restore_check::plan as plan_table;
+use super::restore_job::{timeout_status, RestoreControl, RestoreJobRecord, RestoreState, RESTORE_JOB_RECORD};
+
+/// One table of the job: the snapshot definition (restricted to the selected partitions) and the name
+/// it is restored under.
+pub(crate) struct RestoreTable {
+    pub definition: TableDef,
+    pub target: String,
+}
+
+/// Everything a restore job needs, fixed at submission.
+pub(crate) struct RestorePlan {
+    pub tables: Vec<RestoreTable>,
+    /// The snapshot's tablets (by snapshot tablet id) with their files.
+    pub tablets: BTreeMap<TabletId, ManifestTablet>,
+    /// The staging folder name under `staging/`.
+    pub staging: String,
+    /// Pause after each staged file (tests use it to watch and cancel a job mid-way).
+    pub file_delay: Duration,
+    /// When the job times out, in milliseconds since the epoch.
+    pub deadline_ms: i64,
+    /// The engine's DDL lock, held while the job commits.
+    pub ddl: Arc<Mutex<()>>,
+    /// The existing tables this job put in state RESTORE (back to NORMAL when it ends).
+    pub marked: Vec<TableId>,
+}
+
+pub(crate) fn start(store: Arc<Store>, repository: Arc<Repository>, job: Arc<RestoreControl>, plan: RestorePlan) {
+    // Claimed before the statement returns, so that a concurrent DROP SNAPSHOT's garbage collection
+    // keeps every file the job still has to stage.
+    let claimed: Vec<String> = needed_files(&plan).into_keys().collect();
+    let (ddl, marked) = (plan.ddl.clone(), plan.marked.clone());
+    repository.claim(claimed.iter().map(String::as_str));
+    let worker = job.clone();
+    let worker_store = store.clone();
+    let worker_repository = repository.clone();
+    let id = job.record.lock().id;
+    let spawned = std::thread::Builder::new()
+        .name(format!("tessera-restore-{id}"))
+        .spawn(move || run(&worker_store, &worker_repository, &worker, &plan));
+    match spawned {
+        Ok(handle) => *job.thread.lock() = Some(handle),
+        Err(e) => {
+            // The closure and the plan it held are gone: release what the plan claimed and marked.
+            repository.unclaim(claimed.iter().map(String::as_str));
+            end_cancelled(&store, &job, &ddl, &marked, common_error(&format!("cannot start the job thread: {e}")));
+            let _record = job.record.lock();
+            job.done.notify_all();
+        }
+    }
+}
+
+fn run(store: &Store, repository: &Repository, job: &RestoreControl, plan: &RestorePlan) {
+    let outcome = steps(store, repository, job, plan);
+    repository.unclaim(needed_files(plan).keys().map(String::as_str));
+    if let Err(e) = store.release_staging(&plan.staging) {
+        log::warn!("releasing staging folder {}: {e}", plan.staging);
+    }
+    if let Err(status) = outcome {
+        end_cancelled(store, job, &plan.ddl, &plan.marked, status);
+    }
+    let _record = job.record.lock();
+    job.done.notify_all();
+}
+
+/// Ends the job CANCELLED with `status` and, in the same commit, puts the tables it marked back to
+/// NORMAL. Nothing else was changed by the job, so nothing else needs undoing.
+fn end_cancelled(store: &Store, job: &RestoreControl, ddl: &Mutex<()>, marked: &[TableId], status: String) {
+    let record = {
+        let mut record = job.record.lock();
+        record.state = RestoreState::Cancelled;
+        record.status = status;
+        record.finished_ms = Some(now_ms());
+        record.clone()
+    };
+    let _ddl = ddl.lock();
+    let state = store.snapshot();
+    let mut txn = Transaction::new();
+    for id in marked {
+        if let Some(table) = state.tables.get(id).filter(|t| t.state == TableState::Restore) {
+            let mut def = table.as_ref().clone();
+            def.state = TableState::Normal;
+            txn.put_table(def);
+        }
+    }
+    txn.put_record(RESTORE_JOB_RECORD, record.id, record.encode());
+    if let Err(e) = store.commit(txn) {
+        // The next open puts the tables back to NORMAL and cancels the job record anyway.
+        log::warn!("saving the end of restore job {}: {e}", record.id);
+    }
+}
+
+/// Applies `change` to the job's record and persists it.
+fn update(store: &Store, job: &RestoreControl, change: impl FnOnce(&mut RestoreJobRecord)) -> Result<(), String> {
+    let record = {
+        let mut record = job.record.lock();
+        change(&mut record);
+        record.clone()
+    };
+    let mut txn = Transaction::new();
+    txn.put_record(RESTORE_JOB_RECORD, record.id, record.encode());
+    store.commit(txn).map(|_| ()).map_err(|e| common_error(&format!("cannot save the job state: {e}")))
+}
+
+/// Moves the job to `state`, persists it, then honours a cancel or a timeout.
+fn enter(
+    store: &Store,
+    job: &RestoreControl,
+    plan: &RestorePlan,
+    state: RestoreState,
+    change: impl FnOnce(&mut RestoreJobRecord),
+) -> Result<(), String> {
+    update(store, job, |r| {
+        r.state = state;
+        change(r);
+    })?;
+    check(job, plan)
+}
+
+/// Stops the job if it was cancelled or has run out of time.
+fn check(job: &RestoreControl, plan: &RestorePlan) -> Result<(), String> {
+    if let Some(reason) = job.cancel.lock().clone() {
+        return Err(common_error(&reason));
+    }
+    if now_ms() > plan.deadline_ms {
+        return Err(timeout_status(&job.record.lock().label));
+    }
+    Ok(())
+}
+
+/// Each data file the job needs once (by checksum), with its size.
+fn needed_files(plan: &RestorePlan) -> BTreeMap<String, u64> {
+    let mut files = BTreeMap::new();
+    for table in &plan.tables {
+        for tablet in table.definition.tablets() {
+            if let Some(t) = plan.tablets.get(&tablet) {
+                for s in &t.segments {
+                    files.insert(s.checksum.clone(), s.bytes);
+                }
+            }
+        }
+    }
+    files
+}
+
+fn steps(store: &Store, repository: &Repository, job: &RestoreControl, plan: &RestorePlan) -> Result<(), String> {
+    enter(store, job, plan, RestoreState::Snapshoting, |r| r.meta_prepared_ms = Some(now_ms()))?;
+    let files = needed_files(plan);
+    enter(store, job, plan, RestoreState::Download, |r| {
+        r.snapshot_finished_ms = Some(now_ms());
+        r.files_total = files.len() as u64;
+        r.bytes_total = files.values().sum();
+    })?;
+    enter(store, job, plan, RestoreState::Downloading, |_| {})?;
+    let mut staged: HashMap<String, StagedFile> = HashMap::with_capacity(files.len());
+    for (checksum, bytes) in &files {
+        check(job, plan)?;
+        let source = repository
+            .local_data_file(checksum)
+            .map_err(|e| common_error(&format!("cannot read data file {checksum}: {e}")))?;
+        let file = store
+            .stage_file(&plan.staging, checksum, &source)
+            .map_err(|e| common_error(&format!("staging data file {} failed: {e}", source.display())))?;
+        staged.insert(checksum.clone(), file);
+        {
+            let mut record = job.record.lock();
+            record.files_done += 1;
+            record.bytes_done += bytes;
+        }
+        if !plan.file_delay.is_zero() {
+            std::thread::sleep(plan.file_delay);
+        }
+    }
+    check(job, plan)?;
+    enter(store, job, plan, RestoreState::Commit, |r| r.download_finished_ms = Some(now_ms()))?;
+    enter(store, job, plan, RestoreState::Committing, |_| {})?;
+    commit(store, job, plan, &staged)
+}
+
+/// Builds and commits the one transaction that makes the restore visible.
+fn commit(
+    store: &Store,
+    job: &RestoreControl,
+    plan: &RestorePlan,
+    staged: &HashMap<String, StagedFile>,
+) -> Result<(), String> {
+    let failed = |e: &dyn std::fmt::Display| common_error(&e.to_string());
+    let _ddl = plan.ddl.lock();
+    let database_name = job.record.lock().database.clone();
+    let before = store.snapshot();
+    let database = before
+        .database_by_name(&database_name)
+        .cloned()
+        .ok_or_else(|| common_error(&format!("database {database_name} has been dropped")))?;
+    // Exclusive locks on the existing target tables: no write lands between the check and the commit.
+    let locks: Vec<_> = plan
+        .tables
+        .iter()
+        .filter_map(|t| before.table_by_name(database.id, &t.target))
+        .map(|t| store.table_lock(t.id))
+        .collect();
+    let _guards: Vec<_> = locks.iter().map(|l| l.write()).collect();
+    let state = store.snapshot();
+    let mut txn = Transaction::new();
+    let mut allocate = || store.allocate_id().map_err(crate::error::EngineError::from);
+    for table in &plan.tables {
+        let local = state.table_by_name(database.id, &table.target).map(|t| t.as_ref());
+        let table_plan = plan_table(local, &table.definition, database.id, &table.target, now_ms(), &mut allocate)
+            .map_err(|e| failed(&e))?;
+        txn.put_table(table_plan.definition);
+        for source in &table_plan.tablets {
+            let segments = plan.tablets.get(&source.source).map(|t| t.segments.as_slice()).unwrap_or_default();
+            let mut pending = Vec::with_capacity(segments.len());
+            for meta in segments {
+                let file = staged
+                    .get(&meta.checksum)
+                    .ok_or_else(|| common_error(&format!("data file {} was not staged", meta.checksum)))?;
+                pending.push(store.adopt_staged(file, source.target, meta).map_err(|e| failed(&e))?);
+            }
+            if source.replace {
+                txn.overwrite(source.target, pending);
+            } else {
+                txn.append(source.target, pending);
+            }
+        }
+    }
+    // A cancel that arrived while the files were linked still wins: nothing is committed yet.
+    check(job, plan)?;
+    let finished = {
+        let mut record = job.record.lock().clone();
+        record.state = RestoreState::Finished;
+        record.status = STATUS_OK.to_string();
+        record.finished_ms = Some(now_ms());
+        record
+    };
+    txn.put_record(RESTORE_JOB_RECORD, finished.id, finished.encode());
+    store.commit(txn).map_err(|e| common_error(&format!("committing the restore failed: {e}")))?;
+    *job.record.lock() = finished;
+    Ok(())
+}

@@ -1,0 +1,271 @@
+//! RESTORE jobs: cancel before the commit, queries during a restore, a restart in the middle of a job,
+//! and a damaged repository file.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use arrow::array::Int64Array;
+use tessera::{Database, Options, RestoreState, StoreOptions};
+
+fn count(db: &Database, sql: &str) -> i64 {
+    let batches = db.session().query(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    batches[0].column(0).as_any().downcast_ref::<Int64Array>().unwrap().value(0)
+}
+
+fn slow_options() -> Options {
+    Options {
+        storage: StoreOptions {
+            segment_max_rows: 10,
+            row_group_rows: 10,
+            compaction: false,
+            compaction_min_segments: 8,
+        },
+        backup_file_delay: Duration::from_millis(100),
+        ..Options::default()
+    }
+}
+
+fn fast_options() -> Options {
+    Options { backup_file_delay: Duration::ZERO, ..slow_options() }
+}
+
+/// Database `d` with `t` (300 rows, in 30 segment files) and `u` (1 row), backed up as `s` in `r`;
+/// then `t` gets 5 more rows and `u` is dropped.
+fn setup(db: &Database, repo_location: &Path) {
+    db.session()
+        .execute(&format!(
+            "CREATE DATABASE d; USE d;
+             CREATE TABLE t (k BIGINT NOT NULL, v STRING) DISTRIBUTED BY HASH(k) BUCKETS 3;
+             CREATE TABLE u (a INT);
+             INSERT INTO u VALUES (1);
+             CREATE REPOSITORY r ON LOCATION '{}'",
+            repo_location.display()
+        ))
+        .unwrap();
+    db.session().execute("INSERT INTO d.t SELECT value, 'x' FROM generate_series(1, 300)").unwrap();
+    let job = db.session().execute_one("BACKUP SNAPSHOT d.s TO r").unwrap().job.expect("BACKUP returns its job");
+    let done = db.wait_for_job(job).unwrap();
+    assert_eq!(done.state, tessera::BackupState::Finished, "{}", done.status);
+    db.session().execute("INSERT INTO d.t VALUES (1000, 'new'), (1001, 'new'), (1002, 'new'), (1003, 'new'), (1004, 'new'); DROP TABLE d.u").unwrap();
+}
+
+fn start_restore(db: &Database, sql: &str) -> u64 {
+    db.session().execute_one(sql).unwrap().job.expect("RESTORE returns its job")
+}
+
+fn wait_for_state(db: &Database, job: u64, state: RestoreState) {
+    for _ in 0..6000 {
+        if db.restore_job(job).unwrap().state == state {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("job {job} never reached {state}: {:?}", db.restore_job(job));
+}
+
+fn table_exists(db: &Database, name: &str) -> bool {
+    let shown = db.session().execute_one("SHOW TABLES FROM d").unwrap();
+    shown.batches.iter().any(|b| {
+        let names = b.column(0).as_any().downcast_ref::<arrow::array::StringArray>().unwrap();
+        names.iter().any(|n| n == Some(name))
+    })
+}
+
+fn staging_entries(db: &Database) -> usize {
+    std::fs::read_dir(db.path().join("staging")).map(|d| d.count()).unwrap_or(0)
+}
+
+#[test]
+fn cancel_before_the_commit_changes_nothing() {
+    let location = tempfile::tempdir().unwrap();
+    let db = Database::open_temporary_with(slow_options()).unwrap();
+    setup(&db, location.path());
+    let job = start_restore(&db, "RESTORE SNAPSHOT d.s FROM r");
+    wait_for_state(&db, job, RestoreState::Downloading);
+    assert!(staging_entries(&db) > 0, "the job stages its files");
+    let err = db.session().execute_one("RESTORE SNAPSHOT d.s FROM r").unwrap_err();
+    assert!(err.to_string().contains("Can only run one backup or restore job of a database at same time"), "{err}");
+    let err = db.session().execute_one("BACKUP SNAPSHOT d.other TO r").unwrap_err();
+    assert!(err.to_string().contains("Can only run one backup or restore job of a database at same time"), "{err}");
+    // The table being restored refuses writes and DDL; queries read the old rows.
+    for sql in [
+        "INSERT INTO d.t VALUES (2000, 'late')",
+        "DELETE FROM d.t WHERE k = 1",
+        "TRUNCATE TABLE d.t",
+        "ALTER TABLE d.t ADD COLUMN c INT",
+        "DROP TABLE d.t",
+        "DROP DATABASE d",
+    ] {
+        let err = db.session().execute_one(sql).unwrap_err();
+        assert!(err.to_string().contains("Table t is in restore process. Can not load into it"), "{sql}: {err}");
+    }
+    let batch = arrow::array::RecordBatch::try_new(
+        std::sync::Arc::new(arrow::datatypes::Schema::new(vec![arrow::datatypes::Field::new(
+            "k",
+            arrow::datatypes::DataType::Int64,
+            false,
+        )])),
+        vec![std::sync::Arc::new(Int64Array::from(vec![3000]))],
+    )
+    .unwrap();
+    let err = db.append("d", "t", &[batch]).unwrap_err();
+    assert!(err.to_string().contains("is in restore process"), "{err}");
+    assert_eq!(count(&db, "SELECT count(*) FROM d.t"), 305);
+    let err = db.session().execute_one("DROP REPOSITORY r").unwrap_err();
+    assert!(err.to_string().contains("Backup or restore job is running on this repository"), "{err}");
+    let shown = db.session().execute_one("SHOW RESTORE FROM d").unwrap();
+    assert_eq!(shown.schema.fields().len(), 18);
+    let state =
+        shown.batches[0].column(4).as_any().downcast_ref::<arrow::array::StringArray>().unwrap().value(0).to_string();
+    assert_eq!(state, "DOWNLOADING");
+    db.session().execute_one("CANCEL RESTORE FROM d").unwrap();
+    let summary = db.restore_job(job).unwrap();
+    assert_eq!(summary.state, RestoreState::Cancelled);
+    assert_eq!(summary.status, "[COMMON_ERROR, msg: user cancelled, current state: DOWNLOADING]");
+    assert_eq!(count(&db, "SELECT count(*) FROM d.t"), 305, "the existing table is untouched");
+    assert!(!table_exists(&db, "u"), "no table is created by a cancelled restore");
+    assert_eq!(staging_entries(&db), 0, "the staging folder is removed");
+    db.session().execute_one("INSERT INTO d.t VALUES (2000, 'late')").unwrap();
+    assert_eq!(count(&db, "SELECT count(*) FROM d.t"), 306, "writes are accepted again after the job");
+    // The slot is free again, and a full restore works.
+    let again = db.wait_for_restore(start_restore(&db, "RESTORE SNAPSHOT d.s FROM r")).unwrap();
+    assert_eq!(again.state, RestoreState::Finished, "{}", again.status);
+    assert_eq!(count(&db, "SELECT count(*) FROM d.t"), 300);
+    assert_eq!(count(&db, "SELECT count(*) FROM d.u"), 1);
+}
+
+#[test]
+fn queries_during_a_restore_see_the_old_data_until_the_commit() {
+    let location = tempfile::tempdir().unwrap();
+    let db = Database::open_temporary_with(slow_options()).unwrap();
+    setup(&db, location.path());
+    let job = start_restore(&db, "RESTORE SNAPSHOT d.s FROM r ON (t)");
+    wait_for_state(&db, job, RestoreState::Downloading);
+    let mut seen = Vec::new();
+    while !db.restore_job(job).unwrap().state.is_done() {
+        let before = db.restore_job(job).unwrap().state;
+        let n = count(&db, "SELECT count(*) FROM d.t");
+        let after = db.restore_job(job).unwrap().state;
+        if after < RestoreState::Committing {
+            assert_eq!(n, 305, "a query that ended before COMMITTING ({before} -> {after}) read the old rows");
+        }
+        assert!(n == 305 || n == 300, "a query sees the old or the new table, never a mix: {n}");
+        seen.push(n);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(seen.contains(&305));
+    let summary = db.wait_for_restore(job).unwrap();
+    assert_eq!(summary.state, RestoreState::Finished, "{}", summary.status);
+    assert_eq!(count(&db, "SELECT count(*) FROM d.t"), 300);
+    assert_eq!(count(&db, "SELECT count(*) FROM d.t WHERE v = 'new'"), 0);
+}
+
+#[test]
+fn a_damaged_repository_file_cancels_the_job_and_changes_nothing() {
+    let location = tempfile::tempdir().unwrap();
+    let db = Database::open_temporary_with(fast_options()).unwrap();
+    setup(&db, location.path());
+    // Replace one data file with different bytes (a new inode: the original may be hard-linked to a
+    // live segment).
+    let data = location.path().join("__tessera_repository_r").join("data");
+    let victim: PathBuf = std::fs::read_dir(&data)
+        .unwrap()
+        .flat_map(|d| std::fs::read_dir(d.unwrap().path()).unwrap())
+        .map(|f| f.unwrap().path())
+        .next()
+        .unwrap();
+    let mut bytes = std::fs::read(&victim).unwrap();
+    let last = bytes.len() - 10;
+    bytes[last] ^= 0xff;
+    let replacement = victim.with_extension("tmp");
+    std::fs::write(&replacement, &bytes).unwrap();
+    std::fs::rename(&replacement, &victim).unwrap();
+
+    let summary = db.wait_for_restore(start_restore(&db, "RESTORE SNAPSHOT d.s FROM r")).unwrap();
+    assert_eq!(summary.state, RestoreState::Cancelled);
+    assert!(summary.status.starts_with("[COMMON_ERROR, msg: staging data file"), "{}", summary.status);
+    assert!(summary.status.contains("but the manifest records"), "{}", summary.status);
+    assert_eq!(count(&db, "SELECT count(*) FROM d.t"), 305);
+    assert!(!table_exists(&db, "u"));
+    assert_eq!(staging_entries(&db), 0);
+    let shown = db.session().execute_one("SHOW RESTORE FROM d").unwrap();
+    assert_eq!(shown.batches[0].num_rows(), 1);
+}
+
+const CHILD_DIR: &str = "TESSERA_RESTORE_CHILD_DIR";
+const CHILD_REPO: &str = "TESSERA_RESTORE_CHILD_REPO";
+
+/// Starts a slow restore and waits to be killed. A no-op unless run by the test below.
+#[test]
+fn restore_child_process() {
+    let (Ok(dir), Ok(repo)) = (std::env::var(CHILD_DIR), std::env::var(CHILD_REPO)) else { return };
+    let db = Database::open_with(&dir, slow_options()).unwrap();
+    setup(&db, Path::new(&repo));
+    let job = start_restore(&db, "RESTORE SNAPSHOT d.s FROM r");
+    wait_for_state(&db, job, RestoreState::Downloading);
+    println!("downloading {job}");
+    std::thread::sleep(Duration::from_secs(60));
+}
+
+#[test]
+fn a_restore_interrupted_by_sigkill_is_cancelled_on_reopen_and_changed_nothing() {
+    let data = tempfile::tempdir().unwrap();
+    let location = tempfile::tempdir().unwrap();
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "restore_child_process", "--nocapture", "--test-threads=1"])
+        .env(CHILD_DIR, data.path())
+        .env(CHILD_REPO, location.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut line = String::new();
+    let mut reader = std::io::BufReader::new(stdout);
+    while !line.contains("downloading ") {
+        line.clear();
+        if std::io::BufRead::read_line(&mut reader, &mut line).unwrap() == 0 {
+            panic!("the child ended before downloading");
+        }
+    }
+    let job: u64 = line.split("downloading ").nth(1).unwrap().trim().parse().unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert!(std::fs::read_dir(data.path().join("staging")).unwrap().count() > 0, "the killed job left staged files");
+
+    let db = Database::open_with(data.path(), fast_options()).unwrap();
+    let summary = db.restore_job(job).unwrap();
+    assert_eq!(summary.state, RestoreState::Cancelled);
+    assert!(summary.status.contains("Tessera stopped while the job was in state DOWNLOADING"), "{}", summary.status);
+    assert_eq!(staging_entries(&db), 0, "staging is emptied on open");
+    assert_eq!(count(&db, "SELECT count(*) FROM d.t"), 305, "the old data is intact");
+    assert!(!table_exists(&db, "u"));
+    // The table the killed job had put in state RESTORE is NORMAL again.
+    db.session().execute_one("INSERT INTO d.t VALUES (2000, 'late')").unwrap();
+    assert_eq!(count(&db, "SELECT count(*) FROM d.t"), 306);
+    let again = db.wait_for_restore(start_restore(&db, "RESTORE SNAPSHOT d.s FROM r")).unwrap();
+    assert_eq!(again.state, RestoreState::Finished, "{}", again.status);
+    assert_eq!(count(&db, "SELECT count(*) FROM d.t"), 300);
+    assert_eq!(count(&db, "SELECT count(*) FROM d.u"), 1);
+}
+
+#[test]
+fn a_restore_that_runs_out_of_time_ends_with_the_timeout_status_and_changes_nothing() {
+    let location = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let db = Database::open_with(dir.path(), fast_options()).unwrap();
+        setup(&db, location.path());
+    }
+    let db =
+        Database::open_with(dir.path(), Options { backup_timeout: Some(Duration::from_millis(1)), ..slow_options() })
+            .unwrap();
+    let summary = db.wait_for_restore(start_restore(&db, "RESTORE SNAPSHOT d.s FROM r")).unwrap();
+    assert_eq!(summary.state, RestoreState::Cancelled);
+    assert_eq!(summary.status, "[TIMEOUT, msg: restore job with label: s  timeout.]");
+    assert_eq!(count(&db, "SELECT count(*) FROM d.t"), 305);
+    assert!(!table_exists(&db, "u"));
+    db.session().execute_one("INSERT INTO d.t VALUES (2000, 'late')").unwrap();
+}
