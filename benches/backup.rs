@@ -11,6 +11,8 @@
 //! - a second BACKUP of the unchanged database (stores nothing);
 //! - BACKUP to a repository on the `--copy-to` filesystem (verified copies).
 //!
+//! - RESTORE of the first snapshot into a fresh data directory, from each repository;
+//!
 //! and prints each with its ratio to the matching `cp -r`, and the bytes each wrote. The machine is
 //! shared and noisy: compare ratios from one run, not absolute times across runs. `--profile dev`
 //! reuses the test build (dependencies at opt-level 1); BACKUP's cost is file-system work, which the
@@ -20,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use tessera::{BackupState, Database};
+use tessera::{BackupState, Database, RestoreState};
 
 fn arg(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
@@ -141,6 +143,24 @@ fn main() {
     let written_again = own_bytes(&same_repo) - written_same;
     let b_other = timed("BACKUP, other filesystem", || backup(&db, "BACKUP SNAPSHOT bench.first TO other_fs"));
     let written_other = dir_bytes(&other_repo);
+    drop(s);
+    let restore = |name: &str, repo_location: &Path| -> f64 {
+        let target = work.path().join(format!("restored-{name}"));
+        let fresh = Database::open(&target).expect("open a fresh database");
+        fresh
+            .session()
+            .execute(&format!("CREATE READ ONLY REPOSITORY {name} ON LOCATION '{}'", repo_location.display()))
+            .expect("repository");
+        timed(&format!("RESTORE from {name}"), || {
+            let result =
+                fresh.session().execute_one(&format!("RESTORE SNAPSHOT bench.first FROM {name}")).expect("RESTORE");
+            let summary = fresh.wait_for_restore(result.job.expect("restore job id")).expect("restore job");
+            assert_eq!(summary.state, RestoreState::Finished, "{}", summary.status);
+            let _ = Command::new("sync").status();
+        })
+    };
+    let r_same = restore("same_fs", &same_repo);
+    let r_other = restore("other_fs", &other_repo);
 
     println!();
     println!(
@@ -159,5 +179,11 @@ fn main() {
         "| BACKUP, {} (verified copies) | {b_other:.3} | {:.3} | {written_other} |",
         copy_to.display(),
         b_other / cp_other
+    );
+    println!("| RESTORE into a fresh directory, same filesystem | {r_same:.3} | {:.3} | |", r_same / cp_same);
+    println!(
+        "| RESTORE into a fresh directory, from {} | {r_other:.3} | {:.3} | |",
+        copy_to.display(),
+        r_other / cp_other
     );
 }

@@ -5,6 +5,10 @@
 //!   page pruning all have work to do), compaction on, and the database closed and reopened before
 //!   every statement (so every statement's effect must be durable and recoverable).
 //!
+//! - `round_trip`: before every query (SELECT / WITH), each database with tables is backed up, all of
+//!   them are restored into a fresh data directory, and the query runs there: every expected result
+//!   then also checks that BACKUP and RESTORE preserve the data exactly.
+//!
 //! Outputs that depend on the configuration or on timing are reduced before comparison, so the same
 //! expected results hold everywhere:
 //! - `SHOW PARTITIONS` drops `PartitionId`, `VisibleVersion`, `DataSize` and `SegmentCount` (ids,
@@ -36,6 +40,9 @@ use tessera::{Database, Options, StoreOptions};
 enum Config {
     Default,
     TinyReopen,
+    /// Every query runs against a copy made by BACKUP of each database and RESTORE into a fresh data
+    /// directory, so every expected result also checks that backups restore exactly.
+    RoundTrip,
 }
 
 impl Config {
@@ -43,12 +50,13 @@ impl Config {
         match self {
             Config::Default => "default",
             Config::TinyReopen => "tiny_reopen",
+            Config::RoundTrip => "round_trip",
         }
     }
 
     fn options(self) -> Options {
         match self {
-            Config::Default => Options::default(),
+            Config::Default | Config::RoundTrip => Options::default(),
             Config::TinyReopen => Options {
                 storage: StoreOptions {
                     segment_max_rows: 2,
@@ -79,6 +87,9 @@ struct Harness {
     dir: PathBuf,
     db: Option<Database>,
     current_database: Option<String>,
+    /// Repository and restored copies of the round-trip configuration.
+    scratch: Option<tempfile::TempDir>,
+    round_trips: u64,
 }
 
 impl Harness {
@@ -114,23 +125,111 @@ fn column_type(data_type: &DataType) -> DefaultColumnType {
     }
 }
 
+impl Harness {
+    /// Backs up every database that has tables, restores them all into a fresh data directory, and runs
+    /// `sql` there (in the current database).
+    fn round_trip(&mut self, db: &Database, sql: &str) -> Result<Vec<tessera::StatementResult>, SltError> {
+        let fail = |what: &str, e: String| SltError(format!("round trip: {what}: {e}"));
+        if self.scratch.is_none() {
+            let scratch = tempfile::tempdir().map_err(|e| fail("scratch directory", e.to_string()))?;
+            std::fs::create_dir_all(scratch.path().join("repo"))
+                .map_err(|e| fail("repository folder", e.to_string()))?;
+            db.session()
+                .execute(&format!(
+                    "CREATE REPOSITORY round_trip ON LOCATION '{}'",
+                    scratch.path().join("repo").display()
+                ))
+                .map_err(|e| fail("CREATE REPOSITORY", e.to_string()))?;
+            self.scratch = Some(scratch);
+        }
+        let scratch = self.scratch.as_ref().map(|s| s.path().to_path_buf()).unwrap_or_default();
+        self.round_trips += 1;
+        let n = self.round_trips;
+        let mut session = db.session();
+        let databases: Vec<String> =
+            string_column(&session.execute_one("SHOW DATABASES").map_err(|e| fail("SHOW DATABASES", e.to_string()))?);
+        let mut labels = Vec::new();
+        for (i, name) in databases.iter().enumerate() {
+            let tables = session
+                .execute_one(&format!("SHOW TABLES FROM `{name}`"))
+                .map_err(|e| fail("SHOW TABLES", e.to_string()))?;
+            if tables.num_rows() == 0 {
+                continue;
+            }
+            let label = format!("rt_{n}_{i}");
+            let result = session
+                .execute_one(&format!("BACKUP DATABASE `{name}` SNAPSHOT {label} TO round_trip"))
+                .map_err(|e| fail("BACKUP", e.to_string()))?;
+            let job = db.wait_for_job(result.job.unwrap_or_default()).map_err(|e| fail("BACKUP", e.to_string()))?;
+            if job.state != tessera::BackupState::Finished {
+                return Err(fail("BACKUP", job.status));
+            }
+            labels.push(label);
+        }
+        drop(session);
+        let copy_dir = scratch.join(format!("copy-{n}"));
+        let copy = Database::open(&copy_dir).map_err(|e| fail("open the copy", e.to_string()))?;
+        let mut restored = copy.session();
+        restored
+            .execute(&format!(
+                "CREATE READ ONLY REPOSITORY round_trip ON LOCATION '{}'",
+                scratch.join("repo").display()
+            ))
+            .map_err(|e| fail("CREATE REPOSITORY in the copy", e.to_string()))?;
+        for label in &labels {
+            let result = restored
+                .execute_one(&format!("RESTORE SNAPSHOT {label} FROM round_trip"))
+                .map_err(|e| fail("RESTORE", e.to_string()))?;
+            let job =
+                copy.wait_for_restore(result.job.unwrap_or_default()).map_err(|e| fail("RESTORE", e.to_string()))?;
+            if job.state != tessera::RestoreState::Finished {
+                return Err(fail("RESTORE", job.status));
+            }
+        }
+        if let Some(name) = &self.current_database {
+            let _ = restored.execute(&format!("USE `{name}`"));
+        }
+        let outcome = restored.execute(sql).map_err(|e| SltError(e.to_string()));
+        drop(restored);
+        drop(copy);
+        let _ = std::fs::remove_dir_all(&copy_dir);
+        outcome
+    }
+}
+
+/// The values of the first column of a result.
+fn string_column(result: &tessera::StatementResult) -> Vec<String> {
+    let mut out = Vec::new();
+    for batch in &result.batches {
+        if let Some(values) = batch.column(0).as_any().downcast_ref::<arrow::array::StringArray>() {
+            out.extend((0..values.len()).map(|i| values.value(i).to_string()));
+        }
+    }
+    out
+}
+
 impl sqllogictest::DB for Harness {
     type Error = SltError;
     type ColumnType = DefaultColumnType;
 
     fn run(&mut self, sql: &str) -> Result<DBOutput<DefaultColumnType>, SltError> {
         let db = self.database()?;
-        let mut session = db.session();
-        if let Some(name) = &self.current_database {
-            // The database may have been dropped by the previous statement.
-            let _ = session.execute(&format!("USE `{name}`"));
-        }
-        let outcome = session.execute(sql);
-        self.current_database = session.current_database().map(str::to_string);
-        drop(session);
-        let results = outcome.map_err(|e| SltError(e.to_string()))?;
-        let Some(last) = results.last() else { return Ok(DBOutput::StatementComplete(0)) };
         let head = sql.trim_start().to_ascii_uppercase();
+        let results =
+            if matches!(self.config, Config::RoundTrip) && (head.starts_with("SELECT") || head.starts_with("WITH")) {
+                self.round_trip(&db, sql)?
+            } else {
+                let mut session = db.session();
+                if let Some(name) = &self.current_database {
+                    // The database may have been dropped by the previous statement.
+                    let _ = session.execute(&format!("USE `{name}`"));
+                }
+                let outcome = session.execute(sql);
+                self.current_database = session.current_database().map(str::to_string);
+                drop(session);
+                outcome.map_err(|e| SltError(e.to_string()))?
+            };
+        let Some(last) = results.last() else { return Ok(DBOutput::StatementComplete(0)) };
         if head.starts_with("EXPLAIN") {
             return Ok(explain_scans(last));
         }
@@ -257,7 +356,7 @@ fn run_corpus(config: Config) {
         let path = dir.path().to_path_buf();
         let mut runner = sqllogictest::Runner::new(move || {
             let path = path.clone();
-            async move { Ok(Harness { config, dir: path, db: None, current_database: None }) }
+            async move { Ok(Harness { config, dir: path, db: None, current_database: None, scratch: None, round_trips: 0 }) }
         });
         runner.add_label(config.label());
         if let Err(e) = runner.run_file(&file) {
@@ -275,4 +374,9 @@ fn slt_default() {
 #[test]
 fn slt_tiny_segments_reopen_every_statement() {
     run_corpus(Config::TinyReopen);
+}
+
+#[test]
+fn slt_backup_restore_into_a_fresh_directory_before_every_query() {
+    run_corpus(Config::RoundTrip);
 }
