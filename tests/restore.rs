@@ -269,3 +269,80 @@ fn a_restore_that_runs_out_of_time_ends_with_the_timeout_status_and_changes_noth
     assert!(!table_exists(&db, "u"));
     db.session().execute_one("INSERT INTO d.t VALUES (2000, 'late')").unwrap();
 }
+
+/// Any data file of the repository (a new inode is written, so live segments are never touched).
+fn some_data_file(location: &Path) -> PathBuf {
+    let data = location.join("__tessera_repository_r").join("data");
+    std::fs::read_dir(&data)
+        .unwrap()
+        .flat_map(|d| std::fs::read_dir(d.unwrap().path()).unwrap())
+        .map(|f| f.unwrap().path())
+        .next()
+        .unwrap()
+}
+
+fn replace_file(path: &Path, bytes: &[u8]) {
+    let replacement = path.with_extension("replacement");
+    std::fs::write(&replacement, bytes).unwrap();
+    std::fs::rename(&replacement, path).unwrap();
+}
+
+fn the_manifest(location: &Path) -> PathBuf {
+    let dir = location.join("__tessera_repository_r").join("snapshots").join("s");
+    std::fs::read_dir(&dir).unwrap().map(|f| f.unwrap().path()).next().unwrap()
+}
+
+/// The database is exactly as `setup` left it.
+fn unchanged(db: &Database) {
+    assert_eq!(count(db, "SELECT count(*) FROM d.t"), 305);
+    assert!(!table_exists(db, "u"));
+    assert_eq!(staging_entries(db), 0);
+}
+
+#[test]
+fn a_truncated_or_missing_data_file_cancels_the_job_naming_it_and_changes_nothing() {
+    for damage in ["truncate", "remove"] {
+        let location = tempfile::tempdir().unwrap();
+        let db = Database::open_temporary_with(fast_options()).unwrap();
+        setup(&db, location.path());
+        let victim = some_data_file(location.path());
+        let name = victim.file_name().unwrap().to_string_lossy().to_string();
+        if damage == "truncate" {
+            let bytes = std::fs::read(&victim).unwrap();
+            replace_file(&victim, &bytes[..bytes.len() / 2]);
+        } else {
+            std::fs::remove_file(&victim).unwrap();
+        }
+        let summary = db.wait_for_restore(start_restore(&db, "RESTORE SNAPSHOT d.s FROM r")).unwrap();
+        assert_eq!(summary.state, RestoreState::Cancelled, "{damage}");
+        assert!(summary.status.contains(&name[..16]), "{damage}: the status names the file: {}", summary.status);
+        unchanged(&db);
+    }
+}
+
+#[test]
+fn a_damaged_manifest_or_one_from_a_newer_format_is_refused_and_changes_nothing() {
+    let location = tempfile::tempdir().unwrap();
+    let db = Database::open_temporary_with(fast_options()).unwrap();
+    setup(&db, location.path());
+    let manifest = the_manifest(location.path());
+    let original = std::fs::read(&manifest).unwrap();
+
+    replace_file(&manifest, &original[..original.len() / 3]);
+    let err = db.session().execute("RESTORE SNAPSHOT d.s FROM r").unwrap_err().to_string();
+    assert!(err.contains("manifest s/") && err.contains("cannot be read"), "{err}");
+    unchanged(&db);
+
+    let mut newer: serde_json::Value = serde_json::from_slice(&original).unwrap();
+    newer["format"] = serde_json::json!(99);
+    replace_file(&manifest, &serde_json::to_vec(&newer).unwrap());
+    let err = db.session().execute("RESTORE SNAPSHOT d.s FROM r").unwrap_err().to_string();
+    assert!(err.contains("has format 99; this build reads up to 1"), "{err}");
+    unchanged(&db);
+
+    // With the manifest intact again, the restore works.
+    replace_file(&manifest, &original);
+    let summary = db.wait_for_restore(start_restore(&db, "RESTORE SNAPSHOT d.s FROM r")).unwrap();
+    assert_eq!(summary.state, RestoreState::Finished, "{}", summary.status);
+    assert!(table_exists(&db, "u"));
+}
