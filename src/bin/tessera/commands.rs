@@ -73,6 +73,7 @@ Backups:
   CREATE REPOSITORY repo ON LOCATION \"/backups\";
   BACKUP SNAPSHOT shop.nightly TO repo;                   shows progress; Ctrl-C detaches
   SHOW BACKUP; CANCEL BACKUP; SHOW SNAPSHOT ON repo; DROP SNAPSHOT nightly ON repo;
+  RESTORE SNAPSHOT shop.nightly FROM repo [ON (orders AS orders_copy)];   SHOW RESTORE;
 ";
 
 /// Parses a dot-command line (starting with `.`).

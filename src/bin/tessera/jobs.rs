@@ -17,9 +17,10 @@ pub enum JobOutcome {
     Ended { job: JobSummary, elapsed: Duration },
     /// Ctrl-C stopped the watching; the job goes on.
     Detached(JobSummary),
-    /// A restore job ended (restores are waited for without a progress bar, and Ctrl-C does not
-    /// detach from them yet).
+    /// A restore job ended while we watched it.
     RestoreEnded(RestoreSummary),
+    /// Ctrl-C stopped watching a restore; the job goes on.
+    RestoreDetached(RestoreSummary),
 }
 
 pub struct Jobs {
@@ -44,7 +45,11 @@ impl Jobs {
                 eprintln!("restore job {id} ({}) started; watch it with SHOW RESTORE", restore.label);
                 return Some(JobOutcome::Started);
             }
-            return self.db.wait_for_restore(id).ok().map(JobOutcome::RestoreEnded);
+            return match progress::watch_restore(&self.db, id, ctrl_c) {
+                Watched::Ended { job, .. } => Some(JobOutcome::RestoreEnded(job)),
+                Watched::Detached(job) => Some(JobOutcome::RestoreDetached(job)),
+                Watched::Unknown => None,
+            };
         }
         if !self.wait {
             if let Some(job) = self.db.job(id) {

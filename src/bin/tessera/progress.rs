@@ -1,32 +1,91 @@
-//! Watching a backup job until it ends, with a progress bar on a terminal (state, files done of
+//! Watching a backup or restore job until it ends, with a progress bar on a terminal (state, files done of
 //! total, bytes, elapsed time, ETA). Ctrl-C, when the shell handles it, stops the watching — never
 //! the job.
 
 use std::time::{Duration, Instant};
 
 use indicatif::{HumanBytes, ProgressBar, ProgressStyle};
-use tessera::{Database, JobSummary};
+use tessera::{Database, JobSummary, RestoreSummary};
 
 use crate::ctrl_c::CtrlC;
 
 /// How watching a job ended.
-pub enum Watched {
+pub enum Watched<J> {
     /// The job is FINISHED or CANCELLED.
-    Ended { job: JobSummary, elapsed: Duration },
+    Ended { job: J, elapsed: Duration },
     /// Ctrl-C: the job goes on without us.
-    Detached(JobSummary),
+    Detached(J),
     /// The database knows no job with this id.
     Unknown,
 }
 
+/// What the progress bar shows of a job: backups and restores alike.
+pub trait Watchable {
+    /// `backup` or `restore`.
+    const KIND: &'static str;
+    fn label(&self) -> &str;
+    fn files_done(&self) -> u64;
+    fn files_total(&self) -> u64;
+    fn is_done(&self) -> bool;
+    /// The state, and what else is worth showing beside the bar.
+    fn message(&self) -> String;
+}
+
+impl Watchable for JobSummary {
+    const KIND: &'static str = "backup";
+    fn label(&self) -> &str {
+        &self.label
+    }
+    fn files_done(&self) -> u64 {
+        self.files_done
+    }
+    fn files_total(&self) -> u64 {
+        self.files_total
+    }
+    fn is_done(&self) -> bool {
+        self.state.is_done()
+    }
+    fn message(&self) -> String {
+        describe(self)
+    }
+}
+
+impl Watchable for RestoreSummary {
+    const KIND: &'static str = "restore";
+    fn label(&self) -> &str {
+        &self.label
+    }
+    fn files_done(&self) -> u64 {
+        self.files_done
+    }
+    fn files_total(&self) -> u64 {
+        self.files_total
+    }
+    fn is_done(&self) -> bool {
+        self.state.is_done()
+    }
+    fn message(&self) -> String {
+        self.state.to_string()
+    }
+}
+
 const POLL: Duration = Duration::from_millis(100);
 
-/// Polls job `id` until it ends or, with `ctrl_c`, until Ctrl-C is pressed. The bar is drawn on
-/// standard error only when it is a terminal.
-pub fn watch(db: &Database, id: u64, ctrl_c: Option<&CtrlC>) -> Watched {
+/// Polls backup job `id` until it ends or, with `ctrl_c`, until Ctrl-C is pressed. The bar is drawn
+/// on standard error only when it is a terminal.
+pub fn watch(db: &Database, id: u64, ctrl_c: Option<&CtrlC>) -> Watched<JobSummary> {
+    watch_with(|| db.job(id), ctrl_c)
+}
+
+/// Like [`watch`], for a restore job.
+pub fn watch_restore(db: &Database, id: u64, ctrl_c: Option<&CtrlC>) -> Watched<RestoreSummary> {
+    watch_with(|| db.restore_job(id), ctrl_c)
+}
+
+fn watch_with<J: Watchable>(fetch: impl Fn() -> Option<J>, ctrl_c: Option<&CtrlC>) -> Watched<J> {
     let started = Instant::now();
-    let Some(mut job) = db.job(id) else { return Watched::Unknown };
-    let bar = ProgressBar::new(job.files_total).with_prefix(format!("backup {}", job.label));
+    let Some(mut job) = fetch() else { return Watched::Unknown };
+    let bar = ProgressBar::new(job.files_total()).with_prefix(format!("{} {}", J::KIND, job.label()));
     if let Ok(style) = ProgressStyle::with_template(
         "{spinner} {prefix} {msg} [{wide_bar}] {pos}/{len} files, {elapsed} elapsed, ETA {eta}",
     ) {
@@ -34,10 +93,10 @@ pub fn watch(db: &Database, id: u64, ctrl_c: Option<&CtrlC>) -> Watched {
     }
     bar.enable_steady_tick(POLL);
     loop {
-        bar.set_length(job.files_total);
-        bar.set_position(job.files_done);
-        bar.set_message(describe(&job));
-        if job.state.is_done() {
+        bar.set_length(job.files_total());
+        bar.set_position(job.files_done());
+        bar.set_message(job.message());
+        if job.is_done() {
             bar.finish_and_clear();
             return Watched::Ended { job, elapsed: started.elapsed() };
         }
@@ -46,7 +105,7 @@ pub fn watch(db: &Database, id: u64, ctrl_c: Option<&CtrlC>) -> Watched {
             return Watched::Detached(job);
         }
         std::thread::sleep(POLL);
-        match db.job(id) {
+        match fetch() {
             Some(next) => job = next,
             None => {
                 bar.abandon();

@@ -232,6 +232,15 @@ impl<'a> Shell<'a> {
                 );
                 true
             }
+            Some(JobOutcome::RestoreDetached(job)) => {
+                let from = if job.database.is_empty() { String::new() } else { format!(" FROM {}", job.database) };
+                println!(
+                    "Detached from restore {} (job {}, {}), which keeps running.\n\
+                     Watch it with SHOW RESTORE{from}; cancel it with CANCEL RESTORE{from}.",
+                    job.label, job.id, job.state
+                );
+                true
+            }
             Some(JobOutcome::Detached(job)) => {
                 let from = if job.database.is_empty() { String::new() } else { format!(" FROM {}", job.database) };
                 println!(
