@@ -346,3 +346,118 @@ fn a_damaged_manifest_or_one_from_a_newer_format_is_refused_and_changes_nothing(
     assert_eq!(summary.state, RestoreState::Finished, "{}", summary.status);
     assert!(table_exists(&db, "u"));
 }
+
+const STATES_BEFORE_COMMIT: [RestoreState; 5] = [
+    RestoreState::Snapshoting,
+    RestoreState::Download,
+    RestoreState::Downloading,
+    RestoreState::Commit,
+    RestoreState::Committing,
+];
+
+#[test]
+fn a_restore_can_be_cancelled_in_every_state_and_changes_nothing() {
+    use std::sync::{mpsc, Arc, Mutex};
+    for target in STATES_BEFORE_COMMIT {
+        let location = tempfile::tempdir().unwrap();
+        let (arrived_tx, arrived_rx) = mpsc::channel::<u64>();
+        let (release_tx, release_rx) = mpsc::channel::<()>();
+        let release_rx = Arc::new(Mutex::new(release_rx));
+        let hook = tessera::RestoreHook(Arc::new(move |id, state| {
+            if state == target {
+                let _ = arrived_tx.send(id);
+                let _ = release_rx.lock().unwrap().recv_timeout(Duration::from_secs(30));
+            }
+        }));
+        let db = Database::open_temporary_with(Options { restore_hook: Some(hook), ..fast_options() }).unwrap();
+        setup(&db, location.path());
+        let job = start_restore(&db, "RESTORE SNAPSHOT d.s FROM r");
+        assert_eq!(arrived_rx.recv_timeout(Duration::from_secs(30)).unwrap(), job);
+        assert_eq!(db.restore_job(job).unwrap().state, target);
+        let canceller = {
+            let db = db.clone();
+            std::thread::spawn(move || db.session().execute("CANCEL RESTORE FROM d").map(|_| ()))
+        };
+        while !db.restore_job(job).unwrap().cancel_requested {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        release_tx.send(()).unwrap();
+        canceller.join().unwrap().unwrap_or_else(|e| panic!("cancel in {target}: {e}"));
+        let summary = db.restore_job(job).unwrap();
+        assert_eq!(summary.state, RestoreState::Cancelled, "cancel in {target}");
+        unchanged(&db);
+        db.session().execute("INSERT INTO d.t VALUES (2000, 'writable again')").unwrap();
+    }
+}
+
+const KILL_CHILD_DIR: &str = "TESSERA_RESTORE_KILL_DIR";
+const KILL_CHILD_REPO: &str = "TESSERA_RESTORE_KILL_REPO";
+const KILL_CHILD_STATE: &str = "TESSERA_RESTORE_KILL_STATE";
+
+/// Runs a restore that stops (for good) when it reaches a given state. A no-op unless run by the test
+/// below.
+#[test]
+fn restore_kill_child_process() {
+    let (Ok(dir), Ok(repo), Ok(target)) =
+        (std::env::var(KILL_CHILD_DIR), std::env::var(KILL_CHILD_REPO), std::env::var(KILL_CHILD_STATE))
+    else {
+        return;
+    };
+    let hook = tessera::RestoreHook(std::sync::Arc::new(move |_, state| {
+        if state.to_string() == target {
+            println!("reached {state}");
+            std::thread::sleep(Duration::from_secs(120));
+        }
+    }));
+    let db = Database::open_with(&dir, Options { restore_hook: Some(hook), ..fast_options() }).unwrap();
+    setup(&db, Path::new(&repo));
+    let _ = start_restore(&db, "RESTORE SNAPSHOT d.s FROM r");
+    std::thread::sleep(Duration::from_secs(120));
+}
+
+#[test]
+fn a_process_killed_at_any_step_of_a_restore_reopens_to_the_old_or_the_restored_state_exactly() {
+    for target in STATES_BEFORE_COMMIT.into_iter().chain([RestoreState::Finished]) {
+        let data = tempfile::tempdir().unwrap();
+        let location = tempfile::tempdir().unwrap();
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "restore_kill_child_process", "--nocapture", "--test-threads=1"])
+            .env(KILL_CHILD_DIR, data.path())
+            .env(KILL_CHILD_REPO, location.path())
+            .env(KILL_CHILD_STATE, target.to_string())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut reader = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        while !line.contains("reached ") {
+            line.clear();
+            if std::io::BufRead::read_line(&mut reader, &mut line).unwrap() == 0 {
+                panic!("the child ended before reaching {target}");
+            }
+        }
+        child.kill().unwrap();
+        let _ = child.wait();
+        let db = Database::open(data.path()).unwrap();
+        let shown = db.session().execute_one("SHOW RESTORE FROM d").unwrap();
+        let state = shown.batches[0]
+            .column(4)
+            .as_any()
+            .downcast_ref::<arrow::array::StringArray>()
+            .unwrap()
+            .value(0)
+            .to_string();
+        if target == RestoreState::Finished {
+            assert_eq!(state, "FINISHED", "killed just after the commit");
+            assert_eq!(count(&db, "SELECT count(*) FROM d.t"), 300, "the restored rows, exactly");
+            assert_eq!(count(&db, "SELECT count(*) FROM d.u"), 1);
+        } else {
+            assert_eq!(state, "CANCELLED", "killed in {target}");
+            unchanged(&db);
+        }
+        db.session()
+            .execute("INSERT INTO d.t VALUES (3000, 'writable')")
+            .unwrap_or_else(|e| panic!("after {target}: {e}"));
+    }
+}

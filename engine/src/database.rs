@@ -31,6 +31,18 @@ pub struct Options {
     /// with the job id and the state. For monitoring and tests; it runs on the job's thread, so a hook
     /// that blocks holds the job in that state.
     pub backup_hook: Option<JobHook>,
+    /// Like `backup_hook`, for restore jobs; also called with FINISHED right after the restore's commit.
+    pub restore_hook: Option<RestoreHook>,
+}
+
+/// A callback told of restore job state changes (see [`Options::restore_hook`]).
+#[derive(Clone)]
+pub struct RestoreHook(pub Arc<dyn Fn(u64, crate::backup::RestoreState) + Send + Sync>);
+
+impl std::fmt::Debug for RestoreHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RestoreHook")
+    }
 }
 
 /// A callback told of backup job state changes (see [`Options::backup_hook`]).
@@ -51,6 +63,7 @@ impl Default for Options {
             backup_file_delay: std::time::Duration::ZERO,
             backup_timeout: None,
             backup_hook: None,
+            restore_hook: None,
         }
     }
 }
@@ -62,6 +75,7 @@ pub(crate) struct Shared {
     pub(crate) backup_file_delay: std::time::Duration,
     pub(crate) backup_timeout: Option<std::time::Duration>,
     pub(crate) backup_hook: Option<JobHook>,
+    pub(crate) restore_hook: Option<RestoreHook>,
     /// Always `Some` until drop; see `Drop for Shared`.
     runtime: Option<tokio::runtime::Runtime>,
     pub(crate) base_state: SessionState,
@@ -119,6 +133,7 @@ impl Database {
                 backup_file_delay: options.backup_file_delay,
                 backup_timeout: options.backup_timeout,
                 backup_hook: options.backup_hook.clone(),
+                restore_hook: options.restore_hook.clone(),
                 runtime: Some(runtime),
                 base_state,
                 ddl: Arc::new(Mutex::new(())),
@@ -167,7 +182,11 @@ impl Database {
 
     /// The current state of a restore job (see `StatementResult::job`).
     pub fn restore_job(&self, id: u64) -> Option<RestoreSummary> {
-        self.shared.backups.restore(id).map(|j| j.snapshot().summary())
+        self.shared.backups.restore(id).map(|j| {
+            let mut summary = j.snapshot().summary();
+            summary.cancel_requested = j.cancel.lock().is_some();
+            summary
+        })
     }
 
     /// Waits until a restore job is FINISHED or CANCELLED and returns how it ended.

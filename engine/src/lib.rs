@@ -46,7 +46,7 @@ mod session;
 mod show;
 
 pub use backup::{BackupState, JobSummary, RestoreState, RestoreSummary};
-pub use database::{Database, JobHook, Options};
+pub use database::{Database, JobHook, Options, RestoreHook};
 pub use datafusion_adapter::provider::ScanReport;
 pub use error::{EngineError, Result};
 pub use result::StatementResult;

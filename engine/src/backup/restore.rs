@@ -334,6 +334,7 @@ pub(crate) fn restore(session: &mut Session, restore: Restore) -> Result<Stateme
         deadline_ms: create_time_ms.saturating_add(timeout_ms),
         ddl: shared.ddl.clone(),
         marked,
+        hook: shared.restore_hook.clone(),
     };
     let job = RestoreControl::new(record);
     manager.add_restore(job.clone());

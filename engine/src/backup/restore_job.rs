@@ -111,6 +111,7 @@ impl RestoreJobRecord {
             files_total: self.files_total,
             files_done: self.files_done,
             timestamp: self.timestamp.clone(),
+            cancel_requested: false,
         }
     }
 }
@@ -128,6 +129,8 @@ pub struct RestoreSummary {
     pub files_done: u64,
     /// The backup timestamp restored.
     pub timestamp: String,
+    /// A CANCEL (or close) asked the job to stop; it stops at its next step.
+    pub cancel_requested: bool,
 }
 
 /// Shared between a running restore job's thread and the statements that watch or cancel it.

@@ -49,6 +49,15 @@ pub(crate) struct RestorePlan {
     pub ddl: Arc<Mutex<()>>,
     /// The existing tables this job put in state RESTORE (back to NORMAL when it ends).
     pub marked: Vec<TableId>,
+    /// Told of every state the job enters, and of FINISHED right after the commit.
+    pub hook: Option<crate::database::RestoreHook>,
+}
+
+fn tell_hook(job: &RestoreControl, plan: &RestorePlan, state: RestoreState) {
+    if let Some(hook) = &plan.hook {
+        let id = job.record.lock().id;
+        (hook.0)(id, state);
+    }
 }
 
 pub(crate) fn start(store: Arc<Store>, repository: Arc<Repository>, job: Arc<RestoreControl>, plan: RestorePlan) {
@@ -77,7 +86,9 @@ pub(crate) fn start(store: Arc<Store>, repository: Arc<Repository>, job: Arc<Res
 }
 
 fn run(store: &Store, repository: &Repository, job: &RestoreControl, plan: &RestorePlan) {
-    let outcome = steps(store, repository, job, plan);
+    // A panic (a bug, or a hook that panics) must still end the job and wake whoever waits on it.
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| steps(store, repository, job, plan)))
+        .unwrap_or_else(|_| Err(common_error("internal error: the job stopped unexpectedly")));
     repository.unclaim(needed_files(plan).keys().map(String::as_str));
     if let Err(e) = store.release_staging(&plan.staging) {
         log::warn!("releasing staging folder {}: {e}", plan.staging);
@@ -140,6 +151,7 @@ fn enter(
         r.state = state;
         change(r);
     })?;
+    tell_hook(job, plan, state);
     check(job, plan)
 }
 
@@ -262,5 +274,6 @@ fn commit(
     txn.put_record(RESTORE_JOB_RECORD, finished.id, finished.encode());
     store.commit(txn).map_err(|e| common_error(&format!("committing the restore failed: {e}")))?;
     *job.record.lock() = finished;
+    tell_hook(job, plan, RestoreState::Finished);
     Ok(())
 }
