@@ -461,3 +461,26 @@ fn a_process_killed_at_any_step_of_a_restore_reopens_to_the_old_or_the_restored_
             .unwrap_or_else(|e| panic!("after {target}: {e}"));
     }
 }
+
+#[test]
+fn an_io_failure_while_staging_cancels_the_job_and_changes_nothing() {
+    let location = tempfile::tempdir().unwrap();
+    let db = Database::open_temporary_with(fast_options()).unwrap();
+    setup(&db, location.path());
+    // The staging area becomes unusable (as a full or failing disk would make it).
+    let staging = db.path().join("staging");
+    std::fs::remove_dir_all(&staging).unwrap();
+    std::fs::write(&staging, b"not a folder").unwrap();
+    let summary = db.wait_for_restore(start_restore(&db, "RESTORE SNAPSHOT d.s FROM r")).unwrap();
+    assert_eq!(summary.state, RestoreState::Cancelled);
+    assert!(summary.status.contains("staging"), "the status says where it failed: {}", summary.status);
+    assert_eq!(count(&db, "SELECT count(*) FROM d.t"), 305);
+    assert!(!table_exists(&db, "u"));
+    db.session().execute("INSERT INTO d.t VALUES (4000, 'writable')").unwrap();
+    // Once the disk is usable again, the same restore works.
+    std::fs::remove_file(&staging).unwrap();
+    std::fs::create_dir(&staging).unwrap();
+    let summary = db.wait_for_restore(start_restore(&db, "RESTORE SNAPSHOT d.s FROM r")).unwrap();
+    assert_eq!(summary.state, RestoreState::Finished, "{}", summary.status);
+    assert_eq!(count(&db, "SELECT count(*) FROM d.t"), 300);
+}
