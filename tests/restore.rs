@@ -484,3 +484,38 @@ fn an_io_failure_while_staging_cancels_the_job_and_changes_nothing() {
     assert_eq!(summary.state, RestoreState::Finished, "{}", summary.status);
     assert_eq!(count(&db, "SELECT count(*) FROM d.t"), 300);
 }
+
+#[test]
+fn tables_being_restored_show_their_state_refuse_writes_and_serve_reads() {
+    use std::sync::{mpsc, Arc, Mutex};
+    let location = tempfile::tempdir().unwrap();
+    let (arrived_tx, arrived_rx) = mpsc::channel::<u64>();
+    let (release_tx, release_rx) = mpsc::channel::<()>();
+    let release_rx = Arc::new(Mutex::new(release_rx));
+    let hook = tessera::RestoreHook(Arc::new(move |id, state| {
+        if state == RestoreState::Committing {
+            let _ = arrived_tx.send(id);
+            let _ = release_rx.lock().unwrap().recv_timeout(Duration::from_secs(30));
+        }
+    }));
+    let db = Database::open_temporary_with(Options { restore_hook: Some(hook), ..fast_options() }).unwrap();
+    setup(&db, location.path());
+    let job = start_restore(&db, "RESTORE SNAPSHOT d.s FROM r");
+    arrived_rx.recv_timeout(Duration::from_secs(30)).unwrap();
+    let state_of = |sql: &str, column: &str| -> String {
+        let result = db.session().execute_one(sql).unwrap();
+        let batch = &result.batches[0];
+        let index = batch.schema().index_of(column).unwrap();
+        batch.column(index).as_any().downcast_ref::<arrow::array::StringArray>().unwrap().value(0).to_string()
+    };
+    assert_eq!(state_of("SHOW TABLES FROM d", "State"), "RESTORE");
+    assert_eq!(state_of("SHOW PARTITIONS FROM d.t", "State"), "RESTORE");
+    let err = db.session().execute("INSERT INTO d.t VALUES (9, 'no')").unwrap_err().to_string();
+    assert_eq!(err, "Table t is in restore process. Can not load into it");
+    assert_eq!(count(&db, "SELECT count(*) FROM d.t"), 305, "reads see the data from before the restore");
+    release_tx.send(()).unwrap();
+    let summary = db.wait_for_restore(job).unwrap();
+    assert_eq!(summary.state, RestoreState::Finished, "{}", summary.status);
+    assert_eq!(state_of("SHOW TABLES FROM d", "State"), "NORMAL");
+    assert_eq!(count(&db, "SELECT count(*) FROM d.t"), 300);
+}

@@ -43,8 +43,9 @@ pub(crate) fn show_tables(session: &mut Session, database: Option<&str>) -> Resu
     let name = session.resolve_database(database)?;
     let state = session.db.shared.store.snapshot();
     let db = resolve::database(&state, &name)?;
-    let rows = state.tables_in(db.id).iter().map(|t| vec![t.name.clone()]).collect();
-    string_table(&[&format!("Tables_in_{name}")], rows)
+    // `State` is NORMAL, or RESTORE while a restore job is replacing the table.
+    let rows = state.tables_in(db.id).iter().map(|t| vec![t.name.clone(), t.state.to_string()]).collect();
+    string_table(&[&format!("Tables_in_{name}"), "State"], rows)
 }
 
 pub(crate) fn describe(session: &mut Session, name: &ObjectName) -> Result<StatementResult> {
@@ -246,7 +247,7 @@ pub(crate) fn show_partitions(session: &mut Session, name: &ObjectName) -> Resul
             p.id.to_string(),
             p.name.clone(),
             visible.to_string(),
-            "NORMAL".to_string(),
+            table.state.to_string(),
             table.partition_columns.join(", "),
             values,
             distribution_key.clone(),
