@@ -519,3 +519,31 @@ fn tables_being_restored_show_their_state_refuse_writes_and_serve_reads() {
     assert_eq!(state_of("SHOW TABLES FROM d", "State"), "NORMAL");
     assert_eq!(count(&db, "SELECT count(*) FROM d.t"), 300);
 }
+
+#[test]
+fn a_damaged_repository_info_file_is_reported_and_changes_nothing() {
+    let data = tempfile::tempdir().unwrap();
+    let location = tempfile::tempdir().unwrap();
+    {
+        let db = Database::open_with(data.path(), fast_options()).unwrap();
+        setup(&db, location.path());
+        db.close().unwrap();
+    }
+    let info = location.path().join("__tessera_repository_r").join("repository.json");
+    let bytes = std::fs::read(&info).unwrap();
+    replace_file(&info, &bytes[..bytes.len() / 2]);
+    let db = Database::open_with(data.path(), fast_options()).unwrap();
+    let shown = db.session().execute_one("SHOW REPOSITORIES").unwrap();
+    let index = shown.batches[0].schema().index_of("ErrMsg").unwrap();
+    let message = shown.batches[0]
+        .column(index)
+        .as_any()
+        .downcast_ref::<arrow::array::StringArray>()
+        .unwrap()
+        .value(0)
+        .to_string();
+    assert!(message.contains("repository.json") && message.contains("cannot be read"), "{message}");
+    let err = db.session().execute("RESTORE SNAPSHOT d.s FROM r").unwrap_err().to_string();
+    assert!(err.contains("Repository r cannot be used"), "{err}");
+    unchanged(&db);
+}
