@@ -32,7 +32,12 @@
 //! ## Life of a BACKUP
 //! See the [`backup`] module: validated, pinned by hard links at submission, then run by a job thread
 //! that stores each file the repository lacks under its checksum and writes the manifest last.
-//! RESTORE joins this list when it is built.
+//!
+//! ## Life of a RESTORE
+//! Checked completely at submission (snapshot, timestamp, objects, properties, schemas of the tables
+//! it would overwrite), then a job (`backup::restore*`) stages every needed file into `staging/` with
+//! its checksum verified, and one storage commit swaps in the new tables, partitions and segments and
+//! ends the job: before it nothing visible changed, after it the restore is complete.
 
 mod backup;
 mod catalog;
