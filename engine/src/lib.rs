@@ -3,7 +3,7 @@
 //! The top of the Tessera library: catalog statements, DML, and queries through DataFusion, over the
 //! durable storage of `tessera-storage`. It depends on `tessera-sql` (text -> statements),
 //! `tessera-storage` (where rows live) and `tessera-backup`; nothing depends on it but the `tessera`
-//! facade. DataFusion types appear only in [`datafusion_adapter`] and where statements hand it a plan.
+//! facade. DataFusion types appear only in `datafusion_adapter` and where statements hand it a plan.
 //!
 //! ## Life of a SELECT
 //! 1. [`Session::execute`] parses the text with `tessera-sql` into [`tessera_sql::Statement::Query`].
@@ -30,7 +30,7 @@
 //! transaction.
 //!
 //! ## Life of a BACKUP
-//! See the [`backup`] module: validated, pinned by hard links at submission, then run by a job thread
+//! See the `backup` module: validated, pinned by hard links at submission, then run by a job thread
 //! that stores each file the repository lacks under its checksum and writes the manifest last.
 //!
 //! ## Life of a RESTORE
