@@ -547,3 +547,63 @@ fn a_damaged_repository_info_file_is_reported_and_changes_nothing() {
     assert!(err.contains("Repository r cannot be used"), "{err}");
     unchanged(&db);
 }
+
+#[test]
+fn two_snapshot_tables_on_one_target_are_refused_instead_of_deadlocking() {
+    let location = tempfile::tempdir().unwrap();
+    let db = Database::open_temporary_with(fast_options()).unwrap();
+    setup(&db, location.path());
+    db.session().execute("CREATE TABLE d.u (a INT)").unwrap();
+    // `t AS u` plus ALL TABLES (which brings the snapshot's own u) would both target u.
+    let err =
+        db.session().execute("RESTORE SNAPSHOT d.s FROM r ON (TABLE t AS u, ALL TABLES)").unwrap_err().to_string();
+    assert_eq!(err, "Duplicated alias name: u");
+    db.session().execute("CREATE DATABASE other; INSERT INTO d.t VALUES (7000, 'still writable')").unwrap();
+}
+
+#[test]
+fn a_table_created_by_someone_else_during_the_restore_is_not_overwritten() {
+    use std::sync::{mpsc, Arc, Mutex};
+    let location = tempfile::tempdir().unwrap();
+    let (arrived_tx, arrived_rx) = mpsc::channel::<u64>();
+    let (release_tx, release_rx) = mpsc::channel::<()>();
+    let release_rx = Arc::new(Mutex::new(release_rx));
+    let hook = tessera::RestoreHook(Arc::new(move |id, state| {
+        if state == RestoreState::Downloading {
+            let _ = arrived_tx.send(id);
+            let _ = release_rx.lock().unwrap().recv_timeout(Duration::from_secs(30));
+        }
+    }));
+    let db = Database::open_temporary_with(Options { restore_hook: Some(hook), ..fast_options() }).unwrap();
+    setup(&db, location.path());
+    let job = start_restore(&db, "RESTORE SNAPSHOT d.s FROM r");
+    arrived_rx.recv_timeout(Duration::from_secs(30)).unwrap();
+    db.session().execute("CREATE TABLE d.u (a INT); INSERT INTO d.u VALUES (41), (42)").unwrap();
+    release_tx.send(()).unwrap();
+    let summary = db.wait_for_restore(job).unwrap();
+    assert_eq!(summary.state, RestoreState::Cancelled);
+    assert!(summary.status.contains("Table u already exist in db: d"), "{}", summary.status);
+    assert_eq!(count(&db, "SELECT count(*) FROM d.u"), 2, "the user's table is untouched");
+    assert_eq!(count(&db, "SELECT count(*) FROM d.t"), 305);
+}
+
+#[test]
+fn a_manifest_that_disagrees_with_its_files_cancels_the_restore_and_the_database_stays_openable() {
+    let data = tempfile::tempdir().unwrap();
+    let location = tempfile::tempdir().unwrap();
+    let db = Database::open_with(data.path(), fast_options()).unwrap();
+    setup(&db, location.path());
+    let manifest = the_manifest(location.path());
+    let mut value: serde_json::Value = serde_json::from_slice(&std::fs::read(&manifest).unwrap()).unwrap();
+    let segment = &mut value["tables"][0]["tablets"][0]["segments"][0];
+    let bytes = segment["bytes"].as_u64().unwrap();
+    segment["bytes"] = serde_json::json!(bytes + 1);
+    replace_file(&manifest, &serde_json::to_vec(&value).unwrap());
+    let summary = db.wait_for_restore(start_restore(&db, "RESTORE SNAPSHOT d.s FROM r")).unwrap();
+    assert_eq!(summary.state, RestoreState::Cancelled);
+    assert!(summary.status.contains("bytes, the manifest says"), "{}", summary.status);
+    unchanged(&db);
+    db.close().unwrap();
+    let db = Database::open(data.path()).expect("the data directory still opens");
+    unchanged(&db);
+}

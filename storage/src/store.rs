@@ -215,6 +215,30 @@ impl Store {
         self.inner.adopt_staged(staged, tablet, meta)
     }
 
+    /// Checks that a staged file is what `meta` says (size, row count) and has exactly `schema`, so that
+    /// a manifest that disagrees with its files can never be committed (a wrong size would make the
+    /// directory unopenable; a wrong row count or schema would give wrong answers).
+    pub fn check_staged(&self, staged: &StagedFile, meta: &SegmentMeta, schema: &SchemaRef) -> Result<()> {
+        let corrupt = |what: String| {
+            StorageError::Corruption(format!("staged file {} ({}): {what}", staged.path.display(), staged.checksum))
+        };
+        let size = fs::metadata(&staged.path).at(&staged.path)?.len();
+        if size != meta.bytes {
+            return Err(corrupt(format!("it has {size} bytes, the manifest says {}", meta.bytes)));
+        }
+        let file = File::open(&staged.path).at(&staged.path)?;
+        let builder = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+            .map_err(|e| corrupt(format!("it is not a readable Parquet file: {e}")))?;
+        let rows = builder.metadata().file_metadata().num_rows();
+        if u64::try_from(rows).ok() != Some(meta.rows) {
+            return Err(corrupt(format!("it has {rows} rows, the manifest says {}", meta.rows)));
+        }
+        if builder.schema().fields() != schema.fields() {
+            return Err(corrupt("its columns differ from the table definition in the manifest".to_string()));
+        }
+        Ok(())
+    }
+
     /// Removes a staging folder (nothing happens if it is already gone).
     pub fn release_staging(&self, name: &str) -> Result<()> {
         crate::staging::release(&self.inner.dir.join("staging"), name)

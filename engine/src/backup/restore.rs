@@ -191,6 +191,22 @@ fn select(manifest: &Manifest, label: &str, objects: &[RestoreObject]) -> Result
             format!("{} PARTITIONS [{}]", def.name, names.join(", "))
         };
         let target = alias.unwrap_or_else(|| def.name.clone());
+        // Two snapshot tables may not land on one target (e.g. `t1 AS t2` with ALL TABLES bringing t2).
+        if out.iter().any(|o: &Selection| o.target == target) {
+            return Err(invalid(format!("Duplicated alias name: {target}")));
+        }
+        // Every tablet of a selected partition must be in the manifest: a missing one is a damaged
+        // snapshot, never an empty tablet.
+        for partition in &definition.partitions {
+            for tablet in &partition.tablets {
+                if !manifest.tables.iter().flat_map(|t| t.tablets.iter()).any(|t| t.tablet == *tablet) {
+                    return Err(EngineError::Corruption(format!(
+                        "snapshot {label} is damaged: tablet {tablet} of partition {} of table {} is missing from its manifest",
+                        partition.name, def.name
+                    )));
+                }
+            }
+        }
         out.push(Selection { definition, target, object });
     }
     Ok(out)
@@ -283,6 +299,8 @@ pub(crate) fn restore(session: &mut Session, restore: Restore) -> Result<Stateme
     // exclusive locks, so that a write in flight finishes first): writes and DDL on them are refused
     // until the job ends.
     let mut marked = Vec::new();
+    // Targets that do not exist yet: the job creates them, and fails if someone else did meanwhile.
+    let mut new_targets = Vec::new();
     {
         let _ddl = shared.ddl.lock();
         if shared.store.snapshot().database_by_name(&target_db).is_none() {
@@ -300,11 +318,10 @@ pub(crate) fn restore(session: &mut Session, restore: Restore) -> Result<Stateme
         }
         let state = shared.store.snapshot();
         let db = crate::catalog::resolve::database(&state, &target_db)?;
-        let locks: Vec<_> = selection
-            .iter()
-            .filter_map(|s| state.table_by_name(db.id, &s.target))
-            .map(|t| shared.store.table_lock(t.id))
-            .collect();
+        // Sorted and without duplicates: one table's lock is never taken twice.
+        let ids: std::collections::BTreeSet<_> =
+            selection.iter().filter_map(|s| state.table_by_name(db.id, &s.target)).map(|t| t.id).collect();
+        let locks: Vec<_> = ids.iter().map(|id| shared.store.table_lock(*id)).collect();
         let _guards: Vec<_> = locks.iter().map(|l| l.write()).collect();
         let current = shared.store.snapshot();
         let mut txn = Transaction::new();
@@ -314,6 +331,8 @@ pub(crate) fn restore(session: &mut Session, restore: Restore) -> Result<Stateme
                 def.state = TableState::Restore;
                 marked.push(def.id);
                 txn.put_table(def);
+            } else {
+                new_targets.push(s.target.clone());
             }
         }
         txn.put_record(RESTORE_JOB_RECORD, id, record.encode());
@@ -334,6 +353,7 @@ pub(crate) fn restore(session: &mut Session, restore: Restore) -> Result<Stateme
         deadline_ms: create_time_ms.saturating_add(timeout_ms),
         ddl: shared.ddl.clone(),
         marked,
+        new_targets,
         hook: shared.restore_hook.clone(),
     };
     let job = RestoreControl::new(record);

@@ -49,6 +49,8 @@ pub(crate) struct RestorePlan {
     pub ddl: Arc<Mutex<()>>,
     /// The existing tables this job put in state RESTORE (back to NORMAL when it ends).
     pub marked: Vec<TableId>,
+    /// Targets that did not exist at submission (the job creates them).
+    pub new_targets: Vec<String>,
     /// Told of every state the job enters, and of FINISHED right after the commit.
     pub hook: Option<crate::database::RestoreHook>,
 }
@@ -230,13 +232,15 @@ fn commit(
         .database_by_name(&database_name)
         .cloned()
         .ok_or_else(|| common_error(&format!("database {database_name} has been dropped")))?;
-    // Exclusive locks on the existing target tables: no write lands between the check and the commit.
-    let locks: Vec<_> = plan
-        .tables
-        .iter()
-        .filter_map(|t| before.table_by_name(database.id, &t.target))
-        .map(|t| store.table_lock(t.id))
-        .collect();
+    // A table the job was to create must not have been created by someone else meanwhile.
+    if let Some(name) = plan.new_targets.iter().find(|t| before.table_by_name(database.id, t).is_some()) {
+        return Err(common_error(&format!("Table {name} already exist in db: {database_name}")));
+    }
+    // Exclusive locks on the existing target tables (sorted, each once): no write lands between the
+    // check and the commit.
+    let ids: std::collections::BTreeSet<_> =
+        plan.tables.iter().filter_map(|t| before.table_by_name(database.id, &t.target)).map(|t| t.id).collect();
+    let locks: Vec<_> = ids.iter().map(|id| store.table_lock(*id)).collect();
     let _guards: Vec<_> = locks.iter().map(|l| l.write()).collect();
     let state = store.snapshot();
     let mut txn = Transaction::new();
@@ -247,12 +251,16 @@ fn commit(
             .map_err(|e| failed(&e))?;
         txn.put_table(table_plan.definition);
         for source in &table_plan.tablets {
-            let segments = plan.tablets.get(&source.source).map(|t| t.segments.as_slice()).unwrap_or_default();
+            let segments = plan.tablets.get(&source.source).map(|t| t.segments.as_slice()).ok_or_else(|| {
+                common_error(&format!("the snapshot's manifest has no tablet {} (damaged snapshot)", source.source))
+            })?;
+            let schema = table.definition.arrow_schema();
             let mut pending = Vec::with_capacity(segments.len());
             for meta in segments {
                 let file = staged
                     .get(&meta.checksum)
                     .ok_or_else(|| common_error(&format!("data file {} was not staged", meta.checksum)))?;
+                store.check_staged(file, meta, &schema).map_err(|e| failed(&e))?;
                 pending.push(store.adopt_staged(file, source.target, meta).map_err(|e| failed(&e))?);
             }
             if source.replace {
