@@ -53,11 +53,20 @@ fn schema_error(table: &str, reason: &str) -> EngineError {
 /// restricted to the selected partitions). `name` is the local table's name.
 pub(crate) fn check_overwrite(local: &TableDef, snap: &TableDef) -> Result<()> {
     let name = &local.name;
+    // The spec's order: partition type; the "signature" (column count, partition columns, distribution,
+    // buckets); key type; then every column.
     if local.partition_kind != snap.partition_kind {
         return Err(invalid("Table's partition type is different"));
     }
-    if local.key.model != snap.key.model || local.key.columns != snap.key.columns {
-        return Err(invalid(format!("Table {name} already exist but with different key type")));
+    if local.columns.len() != snap.columns.len() {
+        return Err(schema_error(
+            name,
+            &format!(
+                "column count is inconsistent (existing table: {}, snapshot: {})",
+                local.columns.len(),
+                snap.columns.len()
+            ),
+        ));
     }
     if local.partition_columns != snap.partition_columns {
         return Err(schema_error(name, "partition columns is inconsistent"));
@@ -77,23 +86,18 @@ pub(crate) fn check_overwrite(local: &TableDef, snap: &TableDef) -> Result<()> {
     if local.distribution.buckets() != snap.distribution.buckets() {
         return Err(schema_error(name, "bucket num is inconsistent"));
     }
+    if local.key.model != snap.key.model {
+        return Err(invalid(format!("Table {name} already exist but with different key type")));
+    }
+    // A column differs in its name, type, nullability, default, or in being a key column.
     for (mine, theirs) in local.columns.iter().zip(&snap.columns) {
-        if mine != theirs {
+        let key_differs = local.key.columns.contains(&mine.name) != snap.key.columns.contains(&theirs.name);
+        if mine != theirs || key_differs {
             return Err(invalid(format!(
                 "Table {name} already exist but with different schema, column: {} in existed table is different from the column in backup snapshot, column: {}",
                 mine.name, theirs.name
             )));
         }
-    }
-    if local.columns.len() != snap.columns.len() {
-        return Err(schema_error(
-            name,
-            &format!(
-                "column count is inconsistent (existing table: {}, snapshot: {})",
-                local.columns.len(),
-                snap.columns.len()
-            ),
-        ));
     }
     for p in &snap.partitions {
         match local_partition(local, p) {
