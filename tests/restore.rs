@@ -607,3 +607,29 @@ fn a_manifest_that_disagrees_with_its_files_cancels_the_restore_and_the_database
     let db = Database::open(data.path()).expect("the data directory still opens");
     unchanged(&db);
 }
+
+#[test]
+fn a_restore_whose_database_was_dropped_can_be_cancelled_and_never_lands_in_a_new_one() {
+    use std::sync::{mpsc, Arc, Mutex};
+    let location = tempfile::tempdir().unwrap();
+    let (arrived_tx, arrived_rx) = mpsc::channel::<u64>();
+    let (release_tx, release_rx) = mpsc::channel::<()>();
+    let release_rx = Arc::new(Mutex::new(release_rx));
+    let hook = tessera::RestoreHook(Arc::new(move |id, state| {
+        if state == RestoreState::Downloading {
+            let _ = arrived_tx.send(id);
+            let _ = release_rx.lock().unwrap().recv_timeout(Duration::from_secs(30));
+        }
+    }));
+    let db = Database::open_temporary_with(Options { restore_hook: Some(hook), ..fast_options() }).unwrap();
+    setup(&db, location.path());
+    // Into a new database the restore creates (so no table of it is locked).
+    let job = start_restore(&db, "RESTORE SNAPSHOT s FROM r DATABASE d AS fresh");
+    arrived_rx.recv_timeout(Duration::from_secs(30)).unwrap();
+    db.session().execute("DROP DATABASE fresh; CREATE DATABASE fresh").unwrap();
+    release_tx.send(()).unwrap();
+    let summary = db.wait_for_restore(job).unwrap();
+    assert_eq!(summary.state, RestoreState::Cancelled);
+    assert!(summary.status.contains("database fresh has been dropped"), "{}", summary.status);
+    assert_eq!(db.session().execute_one("SHOW TABLES FROM fresh").unwrap().num_rows(), 0);
+}

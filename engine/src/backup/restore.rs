@@ -299,6 +299,7 @@ pub(crate) fn restore(session: &mut Session, restore: Restore) -> Result<Stateme
     // exclusive locks, so that a write in flight finishes first): writes and DDL on them are refused
     // until the job ends.
     let mut marked = Vec::new();
+    let database_id;
     // Targets that do not exist yet: the job creates them, and fails if someone else did meanwhile.
     let mut new_targets = Vec::new();
     {
@@ -318,6 +319,7 @@ pub(crate) fn restore(session: &mut Session, restore: Restore) -> Result<Stateme
         }
         let state = shared.store.snapshot();
         let db = crate::catalog::resolve::database(&state, &target_db)?;
+        database_id = Some(db.id);
         // Sorted and without duplicates: one table's lock is never taken twice.
         let ids: std::collections::BTreeSet<_> =
             selection.iter().filter_map(|s| state.table_by_name(db.id, &s.target)).map(|t| t.id).collect();
@@ -354,6 +356,7 @@ pub(crate) fn restore(session: &mut Session, restore: Restore) -> Result<Stateme
         ddl: shared.ddl.clone(),
         marked,
         new_targets,
+        database_id,
         hook: shared.restore_hook.clone(),
     };
     let job = RestoreControl::new(record);
@@ -437,13 +440,11 @@ pub(crate) fn show_restore(session: &mut Session, database: Option<&str>) -> Res
 pub(crate) fn cancel_restore(session: &mut Session, database: Option<&str>) -> Result<StatementResult> {
     let name = session.resolve_database(database)?;
     let shared = session.db.shared.clone();
-    crate::catalog::resolve::database(&shared.store.snapshot(), &name)?;
-    let job = shared
-        .backups
-        .latest_restores()
-        .get(&name)
-        .cloned()
-        .ok_or_else(|| EngineError::NotFound("No restore is currently running".into()))?;
+    let Some(job) = shared.backups.latest_restores().get(&name).cloned() else {
+        // The slot is looked up first so that a job of a database dropped meanwhile can be cancelled.
+        crate::catalog::resolve::database(&shared.store.snapshot(), &name)?;
+        return Err(EngineError::NotFound("No restore is currently running".into()));
+    };
     {
         let record = job.record.lock();
         if record.state.is_done() {

@@ -51,6 +51,9 @@ pub(crate) struct RestorePlan {
     pub marked: Vec<TableId>,
     /// Targets that did not exist at submission (the job creates them).
     pub new_targets: Vec<String>,
+    /// The target database as it was at submission: a database dropped and re-created under the same
+    /// name meanwhile is another database, and the job fails rather than restore into it.
+    pub database_id: Option<tessera_storage::DatabaseId>,
     /// Told of every state the job enters, and of FINISHED right after the commit.
     pub hook: Option<crate::database::RestoreHook>,
 }
@@ -95,7 +98,9 @@ fn run(store: &Store, repository: &Repository, job: &RestoreControl, plan: &Rest
     if let Err(e) = store.release_staging(&plan.staging) {
         log::warn!("releasing staging folder {}: {e}", plan.staging);
     }
-    if let Err(status) = outcome {
+    // Once the commit is done the restore is complete: nothing after it (a panicking hook) may undo it.
+    let committed = job.record.lock().state == RestoreState::Finished;
+    if let (Err(status), false) = (outcome, committed) {
         end_cancelled(store, job, &plan.ddl, &plan.marked, status);
     }
     let _record = job.record.lock();
@@ -230,6 +235,7 @@ fn commit(
     let before = store.snapshot();
     let database = before
         .database_by_name(&database_name)
+        .filter(|d| plan.database_id.is_none_or(|id| d.id == id))
         .cloned()
         .ok_or_else(|| common_error(&format!("database {database_name} has been dropped")))?;
     // A table the job was to create must not have been created by someone else meanwhile.
