@@ -60,7 +60,7 @@ fn insert_from_parquet_files_with_a_glob() {
     assert_eq!(count(&db, "SELECT count(*) FROM l.t WHERE region = 'south'"), 3333);
     // Reading files directly, without loading them.
     let direct = format!(
-        "SELECT count(*) FROM FILES(\"path\" = \"file://{}\", \"format\" = \"parquet\") WHERE qty < 10",
+        "SELECT count(*) FROM Files(\"path\" = \"file://{}\", \"format\" = \"parquet\") WHERE qty < 10",
         dir.path().join("part-0.parquet").display()
     );
     assert_eq!(count(&db, &direct), 500);

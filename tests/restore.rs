@@ -72,6 +72,39 @@ fn table_exists(db: &Database, name: &str) -> bool {
     })
 }
 
+/// Holds a restore job when it enters a state, until released (see [`hold_at`]).
+struct Hold {
+    arrived: std::sync::mpsc::Receiver<u64>,
+    release: std::sync::mpsc::Sender<()>,
+}
+
+impl Hold {
+    /// Waits until the job is held; returns its id.
+    fn arrived(&self) -> u64 {
+        self.arrived.recv_timeout(Duration::from_secs(30)).expect("the job reaches the held state")
+    }
+
+    fn release(&self) {
+        self.release.send(()).expect("the job is held");
+    }
+}
+
+/// A restore hook that stops the job (on its own thread) when it enters `target`.
+fn hold_at(target: RestoreState) -> (tessera::RestoreHook, Hold) {
+    let (arrived_tx, arrived) = std::sync::mpsc::channel::<u64>();
+    let (release, release_rx) = std::sync::mpsc::channel::<()>();
+    let release_rx = std::sync::Mutex::new(release_rx);
+    let hook = tessera::RestoreHook(std::sync::Arc::new(move |id, state| {
+        if state == target {
+            let _ = arrived_tx.send(id);
+            if let Ok(rx) = release_rx.lock() {
+                let _ = rx.recv_timeout(Duration::from_secs(30));
+            }
+        }
+    }));
+    (hook, Hold { arrived, release })
+}
+
 fn staging_entries(db: &Database) -> usize {
     std::fs::read_dir(db.path().join("staging")).map(|d| d.count()).unwrap_or(0)
 }
@@ -357,22 +390,13 @@ const STATES_BEFORE_COMMIT: [RestoreState; 5] = [
 
 #[test]
 fn a_restore_can_be_cancelled_in_every_state_and_changes_nothing() {
-    use std::sync::{mpsc, Arc, Mutex};
     for target in STATES_BEFORE_COMMIT {
         let location = tempfile::tempdir().unwrap();
-        let (arrived_tx, arrived_rx) = mpsc::channel::<u64>();
-        let (release_tx, release_rx) = mpsc::channel::<()>();
-        let release_rx = Arc::new(Mutex::new(release_rx));
-        let hook = tessera::RestoreHook(Arc::new(move |id, state| {
-            if state == target {
-                let _ = arrived_tx.send(id);
-                let _ = release_rx.lock().unwrap().recv_timeout(Duration::from_secs(30));
-            }
-        }));
+        let (hook, hold) = hold_at(target);
         let db = Database::open_temporary_with(Options { restore_hook: Some(hook), ..fast_options() }).unwrap();
         setup(&db, location.path());
         let job = start_restore(&db, "RESTORE SNAPSHOT d.s FROM r");
-        assert_eq!(arrived_rx.recv_timeout(Duration::from_secs(30)).unwrap(), job);
+        assert_eq!(hold.arrived(), job);
         assert_eq!(db.restore_job(job).unwrap().state, target);
         let canceller = {
             let db = db.clone();
@@ -381,7 +405,7 @@ fn a_restore_can_be_cancelled_in_every_state_and_changes_nothing() {
         while !db.restore_job(job).unwrap().cancel_requested {
             std::thread::sleep(Duration::from_millis(5));
         }
-        release_tx.send(()).unwrap();
+        hold.release();
         canceller.join().unwrap().unwrap_or_else(|e| panic!("cancel in {target}: {e}"));
         let summary = db.restore_job(job).unwrap();
         assert_eq!(summary.state, RestoreState::Cancelled, "cancel in {target}");
@@ -487,21 +511,12 @@ fn an_io_failure_while_staging_cancels_the_job_and_changes_nothing() {
 
 #[test]
 fn tables_being_restored_show_their_state_refuse_writes_and_serve_reads() {
-    use std::sync::{mpsc, Arc, Mutex};
     let location = tempfile::tempdir().unwrap();
-    let (arrived_tx, arrived_rx) = mpsc::channel::<u64>();
-    let (release_tx, release_rx) = mpsc::channel::<()>();
-    let release_rx = Arc::new(Mutex::new(release_rx));
-    let hook = tessera::RestoreHook(Arc::new(move |id, state| {
-        if state == RestoreState::Committing {
-            let _ = arrived_tx.send(id);
-            let _ = release_rx.lock().unwrap().recv_timeout(Duration::from_secs(30));
-        }
-    }));
+    let (hook, hold) = hold_at(RestoreState::Committing);
     let db = Database::open_temporary_with(Options { restore_hook: Some(hook), ..fast_options() }).unwrap();
     setup(&db, location.path());
     let job = start_restore(&db, "RESTORE SNAPSHOT d.s FROM r");
-    arrived_rx.recv_timeout(Duration::from_secs(30)).unwrap();
+    hold.arrived();
     let state_of = |sql: &str, column: &str| -> String {
         let result = db.session().execute_one(sql).unwrap();
         let batch = &result.batches[0];
@@ -513,7 +528,7 @@ fn tables_being_restored_show_their_state_refuse_writes_and_serve_reads() {
     let err = db.session().execute("INSERT INTO d.t VALUES (9, 'no')").unwrap_err().to_string();
     assert_eq!(err, "Table t is in restore process. Can not load into it");
     assert_eq!(count(&db, "SELECT count(*) FROM d.t"), 305, "reads see the data from before the restore");
-    release_tx.send(()).unwrap();
+    hold.release();
     let summary = db.wait_for_restore(job).unwrap();
     assert_eq!(summary.state, RestoreState::Finished, "{}", summary.status);
     assert_eq!(state_of("SHOW TABLES FROM d", "State"), "NORMAL");
@@ -563,23 +578,14 @@ fn two_snapshot_tables_on_one_target_are_refused_instead_of_deadlocking() {
 
 #[test]
 fn a_table_created_by_someone_else_during_the_restore_is_not_overwritten() {
-    use std::sync::{mpsc, Arc, Mutex};
     let location = tempfile::tempdir().unwrap();
-    let (arrived_tx, arrived_rx) = mpsc::channel::<u64>();
-    let (release_tx, release_rx) = mpsc::channel::<()>();
-    let release_rx = Arc::new(Mutex::new(release_rx));
-    let hook = tessera::RestoreHook(Arc::new(move |id, state| {
-        if state == RestoreState::Downloading {
-            let _ = arrived_tx.send(id);
-            let _ = release_rx.lock().unwrap().recv_timeout(Duration::from_secs(30));
-        }
-    }));
+    let (hook, hold) = hold_at(RestoreState::Downloading);
     let db = Database::open_temporary_with(Options { restore_hook: Some(hook), ..fast_options() }).unwrap();
     setup(&db, location.path());
     let job = start_restore(&db, "RESTORE SNAPSHOT d.s FROM r");
-    arrived_rx.recv_timeout(Duration::from_secs(30)).unwrap();
+    hold.arrived();
     db.session().execute("CREATE TABLE d.u (a INT); INSERT INTO d.u VALUES (41), (42)").unwrap();
-    release_tx.send(()).unwrap();
+    hold.release();
     let summary = db.wait_for_restore(job).unwrap();
     assert_eq!(summary.state, RestoreState::Cancelled);
     assert!(summary.status.contains("Table u already exist in db: d"), "{}", summary.status);
@@ -610,24 +616,15 @@ fn a_manifest_that_disagrees_with_its_files_cancels_the_restore_and_the_database
 
 #[test]
 fn a_restore_whose_database_was_dropped_can_be_cancelled_and_never_lands_in_a_new_one() {
-    use std::sync::{mpsc, Arc, Mutex};
     let location = tempfile::tempdir().unwrap();
-    let (arrived_tx, arrived_rx) = mpsc::channel::<u64>();
-    let (release_tx, release_rx) = mpsc::channel::<()>();
-    let release_rx = Arc::new(Mutex::new(release_rx));
-    let hook = tessera::RestoreHook(Arc::new(move |id, state| {
-        if state == RestoreState::Downloading {
-            let _ = arrived_tx.send(id);
-            let _ = release_rx.lock().unwrap().recv_timeout(Duration::from_secs(30));
-        }
-    }));
+    let (hook, hold) = hold_at(RestoreState::Downloading);
     let db = Database::open_temporary_with(Options { restore_hook: Some(hook), ..fast_options() }).unwrap();
     setup(&db, location.path());
     // Into a new database the restore creates (so no table of it is locked).
     let job = start_restore(&db, "RESTORE SNAPSHOT s FROM r DATABASE d AS fresh");
-    arrived_rx.recv_timeout(Duration::from_secs(30)).unwrap();
+    hold.arrived();
     db.session().execute("DROP DATABASE fresh; CREATE DATABASE fresh").unwrap();
-    release_tx.send(()).unwrap();
+    hold.release();
     let summary = db.wait_for_restore(job).unwrap();
     assert_eq!(summary.state, RestoreState::Cancelled);
     assert!(summary.status.contains("database fresh has been dropped"), "{}", summary.status);

@@ -348,10 +348,12 @@ fn slt_files() -> Vec<PathBuf> {
 fn run_corpus(config: Config) {
     let only = std::env::var("SLT_FILTER").ok();
     let mut failures = Vec::new();
+    let mut ran = 0;
     for file in slt_files() {
         if only.as_ref().is_some_and(|f| !file.to_string_lossy().contains(f.as_str())) {
             continue;
         }
+        ran += 1;
         let dir = tempfile::tempdir().expect("temporary directory");
         let path = dir.path().to_path_buf();
         let mut runner = sqllogictest::Runner::new(move || {
@@ -363,6 +365,7 @@ fn run_corpus(config: Config) {
             failures.push(format!("{} [{}]:\n{e}", file.display(), config.label()));
         }
     }
+    assert!(ran > 0, "SLT_FILTER={only:?} matches no .slt file");
     assert!(failures.is_empty(), "{} file(s) failed:\n\n{}", failures.len(), failures.join("\n\n"));
 }
 

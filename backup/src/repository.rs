@@ -399,13 +399,4 @@ impl Repository {
         }
         Ok(removed)
     }
-
-    /// Number of data files and their total size (for tests and reports).
-    pub fn data_files(&self) -> Result<usize> {
-        let mut n = 0;
-        for prefix in self.store.list("data")? {
-            n += self.store.list(&format!("data/{prefix}"))?.len();
-        }
-        Ok(n)
-    }
 }

@@ -83,7 +83,7 @@ pub(crate) struct BackupJobRecord {
 
 impl BackupJobRecord {
     pub(crate) fn encode(&self) -> Vec<u8> {
-        serde_json::to_vec(self).unwrap_or_default()
+        serde_json::to_vec(self).expect("a job record is plain data with string keys: encoding it cannot fail")
     }
 
     pub(crate) fn decode(bytes: &[u8]) -> Option<BackupJobRecord> {

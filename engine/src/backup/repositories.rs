@@ -61,7 +61,12 @@ pub(crate) fn create_repository(
         create_time_ms: repository.create_time_ms(),
     };
     let mut txn = Transaction::new();
-    txn.put_record(REPOSITORY_RECORD, record.id, serde_json::to_vec(&record).unwrap_or_default());
+    txn.put_record(
+        REPOSITORY_RECORD,
+        record.id,
+        serde_json::to_vec(&record)
+            .expect("a repository record is plain data with string keys: encoding it cannot fail"),
+    );
     shared.store.commit(txn)?;
     manager.add_repository(RepositoryEntry { record, repository: Some(Arc::new(repository)), error: None });
     Ok(StatementResult::ok())

@@ -130,6 +130,8 @@ struct Selection {
 fn select(manifest: &Manifest, label: &str, objects: &[RestoreObject]) -> Result<Vec<Selection>> {
     let by_name: BTreeMap<&str, &TableDef> =
         manifest.tables.iter().map(|t| (t.definition.name.as_str(), &t.definition)).collect();
+    let manifest_tablets: std::collections::HashSet<_> =
+        manifest.tables.iter().flat_map(|t| t.tablets.iter()).map(|t| t.tablet).collect();
     let mut picked: Vec<(&TableDef, Vec<String>, Option<String>)> = Vec::new();
     let mut all = objects.is_empty();
     let mut seen = BTreeSet::new();
@@ -199,7 +201,7 @@ fn select(manifest: &Manifest, label: &str, objects: &[RestoreObject]) -> Result
         // snapshot, never an empty tablet.
         for partition in &definition.partitions {
             for tablet in &partition.tablets {
-                if !manifest.tables.iter().flat_map(|t| t.tablets.iter()).any(|t| t.tablet == *tablet) {
+                if !manifest_tablets.contains(tablet) {
                     return Err(EngineError::Corruption(format!(
                         "snapshot {label} is damaged: tablet {tablet} of partition {} of table {} is missing from its manifest",
                         partition.name, def.name

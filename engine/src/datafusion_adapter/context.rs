@@ -31,10 +31,8 @@ pub(crate) fn base_state(target_partitions: usize) -> SessionState {
     }
     let state = SessionStateBuilder::new().with_config(config).with_default_features().build();
     let ctx = SessionContext::new_with_state(state);
-    // DataFusion looks table functions up by the name as written, without case folding.
-    for name in ["files", "FILES", "Files"] {
-        ctx.register_udtf(name, Arc::new(FilesFunction));
-    }
+    // Statements reach DataFusion with every FILES(...) spelled `files` (see `rewrite_files_arguments`).
+    ctx.register_udtf("files", Arc::new(FilesFunction));
     ctx.state()
 }
 

@@ -128,7 +128,7 @@ fn properties(exprs: &[Expr]) -> DfResult<BTreeMap<String, String>> {
     Ok(out)
 }
 
-/// Rewrites every `FILES("k" = "v", ...)` in a statement into `FILES('k', 'v', ...)`.
+/// Rewrites every `FILES("k" = "v", ...)` (any case) in a statement into `files('k', 'v', ...)`.
 pub(crate) fn rewrite_files_arguments<T: VisitMut>(node: &mut T) {
     struct Rewriter;
     impl VisitorMut for Rewriter {
@@ -136,6 +136,8 @@ pub(crate) fn rewrite_files_arguments<T: VisitMut>(node: &mut T) {
         fn pre_visit_table_factor(&mut self, factor: &mut sp::TableFactor) -> ControlFlow<()> {
             if let sp::TableFactor::Table { name, args: Some(args), .. } = factor {
                 if name.to_string().eq_ignore_ascii_case("files") {
+                    // DataFusion looks table functions up by the name as written: one spelling.
+                    *name = sp::ObjectName::from(vec![sp::Ident::new("files")]);
                     let mut rewritten = Vec::with_capacity(args.args.len() * 2);
                     for arg in &args.args {
                         match arg {
