@@ -67,6 +67,18 @@ pub struct ColumnSpec {
     pub nullable: Option<bool>,
     pub default: Option<Literal>,
     pub comment: Option<String>,
+    /// The aggregate type of a value column of an AGGREGATE KEY table (`v INT SUM`).
+    pub aggregate: Option<AggregateKind>,
+}
+
+/// The aggregate types of AGGREGATE KEY value columns that Tessera supports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AggregateKind {
+    Sum,
+    Min,
+    Max,
+    Replace,
+    ReplaceIfNotNull,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -213,6 +225,12 @@ pub enum Statement {
     Insert(Box<Insert>),
     Delete {
         table: ObjectName,
+        selection: Option<sp::Expr>,
+    },
+    /// `UPDATE t SET c = expr, ... [WHERE cond]` (PRIMARY KEY tables).
+    Update {
+        table: ObjectName,
+        assignments: Vec<(String, sp::Expr)>,
         selection: Option<sp::Expr>,
     },
     /// A query (SELECT, WITH, VALUES, ...) for DataFusion.

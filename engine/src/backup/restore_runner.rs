@@ -21,7 +21,7 @@ use std::time::Duration;
 use parking_lot::Mutex;
 use tessera_backup::timestamp::now_ms;
 use tessera_backup::{ManifestTablet, Repository};
-use tessera_storage::{StagedFile, Store, TableDef, TableId, TableState, TabletId, Transaction};
+use tessera_storage::{RowLocation, StagedFile, Store, TableDef, TableId, TableState, TabletId, Transaction};
 
 use super::job::{common_error, STATUS_OK};
 use super::restore_check::plan as plan_table;
@@ -257,23 +257,47 @@ fn commit(
             .map_err(|e| failed(&e))?;
         txn.put_table(table_plan.definition);
         for source in &table_plan.tablets {
-            let segments = plan.tablets.get(&source.source).map(|t| t.segments.as_slice()).ok_or_else(|| {
+            let manifest_tablet = plan.tablets.get(&source.source).ok_or_else(|| {
                 common_error(&format!("the snapshot's manifest has no tablet {} (damaged snapshot)", source.source))
             })?;
             let schema = table.definition.arrow_schema();
-            let mut pending = Vec::with_capacity(segments.len());
-            for meta in segments {
+            let mut pending = Vec::with_capacity(manifest_tablet.segments.len());
+            // Keyed tables: the deleted rows of each new segment, and the primary index of its live rows
+            // (rebuilt from the files: the index is not part of a snapshot).
+            let mut after = Transaction::new();
+            for meta in &manifest_tablet.segments {
                 let file = staged
                     .get(&meta.checksum)
                     .ok_or_else(|| common_error(&format!("data file {} was not staged", meta.checksum)))?;
                 store.check_staged(file, meta, &schema).map_err(|e| failed(&e))?;
-                pending.push(store.adopt_staged(file, source.target, meta).map_err(|e| failed(&e))?);
+                let deleted = manifest_tablet.deleted(meta.id).map_err(|e| common_error(&e.to_string()))?;
+                // Read before adopting: adopting moves the staged file.
+                let entries = if table.definition.key.model.is_keyed() {
+                    tessera_storage::keyed::index_entries_from_file(
+                        &table.definition,
+                        &file.path,
+                        meta.id,
+                        deleted.as_ref(),
+                    )
+                    .map_err(|e| failed(&e))?
+                } else {
+                    Vec::new()
+                };
+                let segment = store.adopt_staged(file, source.target, meta).map_err(|e| failed(&e))?;
+                for (key, location) in entries {
+                    after.index_put(source.target, key, RowLocation { segment: segment.meta.id, ..location });
+                }
+                if let Some(deleted) = deleted {
+                    after.delete_rows(source.target, segment.meta.id, deleted);
+                }
+                pending.push(segment);
             }
             if source.replace {
                 txn.overwrite(source.target, pending);
             } else {
                 txn.append(source.target, pending);
             }
+            txn.extend(after);
         }
     }
     // A cancel that arrived while the files were linked still wins: nothing is committed yet.

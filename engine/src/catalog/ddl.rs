@@ -8,6 +8,7 @@ use tessera_storage::{
     TableId, TabletId, Transaction,
 };
 
+use super::key_model;
 use super::resolve;
 use super::table_builder as build;
 use crate::error::{EngineError, Result};
@@ -94,7 +95,7 @@ pub(crate) fn create_table(session: &mut Session, create: CreateTable) -> Result
         return Err(EngineError::AlreadyExists(format!("Table '{table_name}' already exists")));
     }
 
-    let columns: Vec<ColumnDef> = match (&query_output, create.columns.is_empty()) {
+    let mut columns: Vec<ColumnDef> = match (&query_output, create.columns.is_empty()) {
         (Some(output), true) => output
             .schema
             .fields()
@@ -108,6 +109,7 @@ pub(crate) fn create_table(session: &mut Session, create: CreateTable) -> Result
                     nullable: true,
                     default: None,
                     comment: None,
+                    aggregate: None,
                 })
             })
             .collect::<Result<_>>()?,
@@ -126,8 +128,12 @@ pub(crate) fn create_table(session: &mut Session, create: CreateTable) -> Result
         }
     }
     build::check_unique_columns(&table_name, &columns)?;
-    let key = build::key_desc(&table_name, &columns, create.key.as_ref())?;
-    let distribution = build::distribution(&table_name, &columns, create.distribution.as_ref())?;
+    let specs = (!create.columns.is_empty()).then_some(create.columns.as_slice());
+    let key = key_model::key_desc(&table_name, &mut columns, specs, create.key.as_ref())?;
+    let distribution = match (&create.distribution, key_model::default_distribution(&key)) {
+        (None, Some(default)) => default,
+        (spec, _) => build::distribution(&table_name, &columns, spec.as_ref())?,
+    };
     let properties = build::properties(&table_name, &create.properties)?;
     let store = &shared.store;
     let mut def = TableDef {
@@ -179,6 +185,7 @@ pub(crate) fn create_table(session: &mut Session, create: CreateTable) -> Result
         }
     }
 
+    key_model::check_table(&def)?;
     let mut txn = Transaction::new();
     txn.put_table(def.clone());
     let mut rows = 0;
@@ -189,7 +196,7 @@ pub(crate) fn create_table(session: &mut Session, create: CreateTable) -> Result
         for batch in &output.batches {
             conformed.push(crate::dml::conform_batch(&def, batch, &positions)?);
         }
-        rows = crate::dml::write_rows(store, &def, &conformed, None, &mut txn)?;
+        rows = crate::dml::write_rows(store, &def, &conformed, None, crate::dml::Target::New, &mut txn)?;
     }
     store.commit(txn)?;
     if create.as_query.is_some() {

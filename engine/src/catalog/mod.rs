@@ -3,5 +3,6 @@
 
 pub(crate) mod alter;
 pub(crate) mod ddl;
+pub(crate) mod key_model;
 pub(crate) mod resolve;
 pub(crate) mod table_builder;

@@ -98,3 +98,22 @@ fn delete() {
     assert_err_contains("DELETE FROM t WHERE", "expected an expression, found end of input");
     assert_err_contains("DELETE FROM t PARTITION p WHERE a = 1", "expected WHERE or end of statement, found PARTITION");
 }
+
+#[test]
+fn update() {
+    assert_eq!(
+        parse("UPDATE db.T SET v = v + 1, Note = 'x' WHERE k IN (SELECT k FROM u);"),
+        Statement::Update {
+            table: qualified("db", "t"),
+            assignments: vec![("v".into(), sqlparser_expr("v + 1")), ("note".into(), sqlparser_expr("'x'"))],
+            selection: Some(sqlparser_expr("k IN (SELECT k FROM u)")),
+        }
+    );
+    assert_eq!(
+        parse("update t set v = 0"),
+        Statement::Update { table: name("t"), assignments: vec![("v".into(), sqlparser_expr("0"))], selection: None }
+    );
+    assert_err_contains("UPDATE t v = 1", "expected SET, found v");
+    assert_err_contains("UPDATE t SET v 1", "expected = after column v in SET, found 1");
+    assert_err_contains("UPDATE t SET v = 1 LIMIT 3", "expected WHERE or end of statement, found LIMIT");
+}
