@@ -198,3 +198,14 @@ fn partition_errors() {
         "expected RANGE or LIST after PARTITION BY (expression partitioning is not supported), found date_trunc",
     );
 }
+
+/// SHOW CREATE TABLE writes the last range partition as `[(lo), (MAXVALUE))`; that must parse back.
+#[test]
+fn fixed_range_upper_bound_may_be_maxvalue() {
+    let t = create_table("CREATE TABLE t (a INT) PARTITION BY RANGE(a) (PARTITION p VALUES [(\"40\"), (MAXVALUE)))");
+    let partitions = t.partition_by.unwrap().partitions;
+    assert_eq!(
+        partitions[0].values,
+        PartitionValues::Fixed(vec![Literal::String("40".into())], vec![Literal::MaxValue])
+    );
+}
