@@ -1,9 +1,10 @@
-//! UPDATE of PRIMARY KEY tables: `UPDATE t SET c = expr, ... [WHERE cond]`.
+//! UPDATE of PRIMARY KEY tables: `UPDATE t SET c = expr, ... [FROM t2, ...] [WHERE cond]`.
 //!
 //! The matching rows are read with the SET expressions applied, as one real query (so expressions and
 //! conditions may use any function or subquery), converted to the table's types and upserted: each
 //! new row replaces the row with its key. Key columns cannot be assigned, so every new row replaces
-//! exactly the row it came from. Like StarRocks, only PRIMARY KEY tables can be updated. The statement
+//! exactly the row it came from; when a join with FROM tables gives one row several matches, the last
+//! one read wins (StarRocks: "a random row"). Like StarRocks, only PRIMARY KEY tables can be updated. The statement
 //! holds the table's exclusive lock from the read to the commit, so it is atomic.
 
 use std::collections::HashSet;
@@ -25,6 +26,7 @@ pub(crate) fn update(
     session: &mut Session,
     name: &ObjectName,
     assignments: &[(String, sp::Expr)],
+    from: Vec<sp::TableWithJoins>,
     selection: Option<sp::Expr>,
 ) -> Result<StatementResult> {
     let shared = session.db.shared.clone();
@@ -74,6 +76,7 @@ pub(crate) fn update(
     let sp::SetExpr::Select(select) = query.body.as_mut() else {
         return Err(EngineError::Internal("the UPDATE query is not a SELECT".into()));
     };
+    select.from.extend(from);
     select.projection = table
         .columns
         .iter()

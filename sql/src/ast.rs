@@ -227,10 +227,12 @@ pub enum Statement {
         table: ObjectName,
         selection: Option<sp::Expr>,
     },
-    /// `UPDATE t SET c = expr, ... [WHERE cond]` (PRIMARY KEY tables).
+    /// `UPDATE t SET c = expr, ... [FROM t2, ...] [WHERE cond]` (PRIMARY KEY tables).
     Update {
         table: ObjectName,
         assignments: Vec<(String, sp::Expr)>,
+        /// Other tables the SET expressions and the condition may use (joined with the target).
+        from: Vec<sp::TableWithJoins>,
         selection: Option<sp::Expr>,
     },
     /// A query (SELECT, WITH, VALUES, ...) for DataFusion.

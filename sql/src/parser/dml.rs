@@ -66,7 +66,7 @@ impl StmtParser<'_> {
         Ok(Statement::Delete { table, selection })
     }
 
-    /// `UPDATE [db.]t SET c = expr [, c = expr ...] [WHERE expr]`.
+    /// `UPDATE [db.]t SET c = expr [, c = expr ...] [FROM table_refs] [WHERE expr]`.
     pub(crate) fn update(&mut self) -> Result<Statement, ParseError> {
         self.expect_word("UPDATE")?;
         let table = self.object_name("table name")?;
@@ -83,6 +83,12 @@ impl StmtParser<'_> {
                 break;
             }
         }
+        let from = if self.parse_word("FROM") {
+            let tables = self.p.parse_comma_separated(|p| p.parse_table_and_joins());
+            tables.map_err(|e| self.sqlparser_error(e))?
+        } else {
+            Vec::new()
+        };
         let selection = if self.parse_word("WHERE") {
             let expr = self.p.parse_expr();
             Some(expr.map_err(|e| self.sqlparser_error(e))?)
@@ -90,9 +96,9 @@ impl StmtParser<'_> {
             None
         };
         if !self.at_statement_end() {
-            return Err(self.expected("WHERE or end of statement"));
+            return Err(self.expected("FROM, WHERE or end of statement"));
         }
-        Ok(Statement::Update { table, assignments, selection })
+        Ok(Statement::Update { table, assignments, from, selection })
     }
 
     /// `EXPLAIN [ANALYZE] [VERBOSE] [FORMAT [=] fmt] <query>`.
