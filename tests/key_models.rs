@@ -43,7 +43,9 @@ fn create_sql(model: Model, table: &str) -> String {
     let layout = "PARTITION BY RANGE(k) (PARTITION p0 VALUES LESS THAN (20), PARTITION p1 VALUES LESS THAN \
                   (40), PARTITION p2 VALUES LESS THAN MAXVALUE) DISTRIBUTED BY HASH(k) BUCKETS 2";
     match model {
-        Model::Primary => format!("CREATE TABLE {table} (k BIGINT NOT NULL, a BIGINT, b STRING) PRIMARY KEY(k) {layout}"),
+        Model::Primary => {
+            format!("CREATE TABLE {table} (k BIGINT NOT NULL, a BIGINT, b STRING) PRIMARY KEY(k) {layout}")
+        }
         Model::Unique => format!("CREATE TABLE {table} (k BIGINT NOT NULL, a BIGINT, b STRING) UNIQUE KEY(k) {layout}"),
         Model::Aggregate => format!(
             "CREATE TABLE {table} (k BIGINT NOT NULL, sum BIGINT SUM, min BIGINT MIN, max BIGINT MAX, \
@@ -236,9 +238,7 @@ fn random_steps_match_the_model(model: Model, seed: u64) {
 
     // Back up what the table holds now (deleted rows and replaced versions included in its files).
     let mut session = db.session();
-    session
-        .execute(&format!("CREATE REPOSITORY r ON LOCATION '{}'", repo.path().display()))
-        .expect("repository");
+    session.execute(&format!("CREATE REPOSITORY r ON LOCATION '{}'", repo.path().display())).expect("repository");
     let job = session.execute_one("BACKUP SNAPSHOT d.s TO r ON (TABLE t)").unwrap().job.unwrap();
     assert_eq!(db.wait_for_job(job).unwrap().state, BackupState::Finished);
     drop(session);
