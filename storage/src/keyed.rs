@@ -40,19 +40,22 @@ struct KeyGroup {
 
 /// Groups the rows of `batch` by key, in order of first appearance.
 fn group_by_key(table: &TableDef, batch: &RecordBatch) -> Result<Vec<KeyGroup>> {
-    let keys = encode_keys(batch, &table.key_column_indexes()?)?;
-    let mut groups: Vec<KeyGroup> = Vec::new();
-    let mut by_key: HashMap<Vec<u8>, usize> = HashMap::with_capacity(keys.len());
-    for (row, key) in keys.into_iter().enumerate() {
-        match by_key.get(&key) {
-            Some(&g) => groups[g].rows.push(row as u32),
-            None => {
-                by_key.insert(key.clone(), groups.len());
-                groups.push(KeyGroup { key, rows: vec![row as u32] });
+    let mut keys = encode_keys(batch, &table.key_column_indexes()?)?;
+    // First row of each group, and the rows after it; keys are moved out once grouping is done.
+    let mut groups: Vec<(usize, Vec<u32>)> = Vec::new();
+    {
+        let mut by_key: HashMap<&[u8], usize> = HashMap::with_capacity(keys.len());
+        for (row, key) in keys.iter().enumerate() {
+            match by_key.get(key.as_slice()) {
+                Some(&g) => groups[g].1.push(row as u32),
+                None => {
+                    by_key.insert(key, groups.len());
+                    groups.push((row, vec![row as u32]));
+                }
             }
         }
     }
-    Ok(groups)
+    Ok(groups.into_iter().map(|(first, rows)| KeyGroup { key: std::mem::take(&mut keys[first]), rows }).collect())
 }
 
 /// Folds `new` into `acc` with the column's aggregate function (`None`: a key column, kept).

@@ -123,7 +123,8 @@ impl Store {
         let mut table_options = rocksdb::BlockBasedOptions::default();
         table_options.set_bloom_filter(10.0, false);
         db_options.set_block_based_table_factory(&table_options);
-        let meta = DB::open(&db_options, dir.join("meta"))?;
+        // The default column family is opened by name so that batched lookups can address it.
+        let meta = DB::open_cf(&db_options, dir.join("meta"), [rocksdb::DEFAULT_COLUMN_FAMILY_NAME])?;
 
         let (state, max_id) = load_state(&meta, &data_dir)?;
         let persisted_next = read_u64(&meta, keys::NEXT_ID_KEY)?.unwrap_or(1);
@@ -196,8 +197,18 @@ impl Store {
     /// Looks up the primary index entries of `keys` (encoded with [`primary_index::encode_keys`]) in
     /// `tablet`. The caller holds the table's exclusive lock, so the answer stays true until it commits.
     pub fn index_lookup(&self, tablet: TabletId, keys: &[&[u8]]) -> Result<Vec<Option<RowLocation>>> {
-        let results = self.inner.meta.multi_get(keys.iter().map(|k| primary_index::index_key(tablet, k)));
-        results.into_iter().map(|r| r?.map(|v| primary_index::decode_location(&v)).transpose()).collect()
+        let cf = self.inner.meta.cf_handle(rocksdb::DEFAULT_COLUMN_FAMILY_NAME).ok_or_else(|| {
+            StorageError::Internal("the metadata store has no default column family handle".to_string())
+        })?;
+        // Sorted lookups let RocksDB batch them block by block.
+        let mut order: Vec<usize> = (0..keys.len()).collect();
+        order.sort_unstable_by(|a, b| keys[*a].cmp(keys[*b]));
+        let sorted: Vec<Vec<u8>> = order.iter().map(|i| primary_index::index_key(tablet, keys[*i])).collect();
+        let mut out = vec![None; keys.len()];
+        for (i, result) in order.into_iter().zip(self.inner.meta.batched_multi_get_cf(cf, &sorted, true)) {
+            out[i] = result?.map(|v| primary_index::decode_location(&v)).transpose()?;
+        }
+        Ok(out)
     }
 
     /// Commits a transaction atomically and durably, and returns the state it produced.
