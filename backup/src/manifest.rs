@@ -78,7 +78,10 @@ impl ManifestTablet {
 
     /// Rows visible at the captured version.
     pub fn rows(&self) -> u64 {
-        self.segments.iter().map(|s| s.rows - self.deleted(s.id).ok().flatten().map_or(0, |d| d.len())).sum()
+        self.segments
+            .iter()
+            .map(|s| s.rows.saturating_sub(self.deleted(s.id).ok().flatten().map_or(0, |d| d.len())))
+            .sum()
     }
 }
 

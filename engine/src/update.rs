@@ -13,6 +13,7 @@ use std::sync::Arc;
 use datafusion::catalog::SchemaProvider;
 use datafusion::sql::sqlparser::ast as sp;
 use tessera_sql::ObjectName;
+use tessera_storage::primary_index::encode_keys;
 use tessera_storage::{KeyModel, Transaction};
 
 use crate::catalog::resolve;
@@ -94,11 +95,17 @@ pub(crate) fn update(
     let rows = run_on(session, &context, &query)?;
     let positions: Vec<Option<usize>> = (0..table.columns.len()).map(Some).collect();
     let batches = rows.iter().map(|b| conform_batch(&table, b, &positions)).collect::<Result<Vec<_>>>()?;
+    // Rows updated: distinct keys (a join with FROM tables may give one row several matches).
+    let key_columns = table.key_column_indexes()?;
+    let mut keys = HashSet::new();
+    for batch in &batches {
+        keys.extend(encode_keys(batch, &key_columns)?);
+    }
     let mut txn = Transaction::new();
-    let updated = write_rows(store, &table, &batches, None, Target::Existing(&state), &mut txn)?;
+    write_rows(store, &table, &batches, None, Target::Existing(&state), &mut txn)?;
     if !txn.is_empty() {
         store.commit(txn)?;
     }
     drop(context);
-    Ok(StatementResult::affected(updated))
+    Ok(StatementResult::affected(keys.len() as u64))
 }

@@ -40,6 +40,9 @@ struct KeyGroup {
 
 /// Groups the rows of `batch` by key, in order of first appearance.
 fn group_by_key(table: &TableDef, batch: &RecordBatch) -> Result<Vec<KeyGroup>> {
+    if u32::try_from(batch.num_rows()).is_err() {
+        return Err(StorageError::InvalidInput(format!("a write to table {} has more than 2^32 rows", table.name)));
+    }
     let mut keys = encode_keys(batch, &table.key_column_indexes()?)?;
     // First row of each group, and the rows after it; keys are moved out once grouping is done.
     let mut groups: Vec<(usize, Vec<u32>)> = Vec::new();
@@ -59,7 +62,7 @@ fn group_by_key(table: &TableDef, batch: &RecordBatch) -> Result<Vec<KeyGroup>> 
 }
 
 /// Folds `new` into `acc` with the column's aggregate function (`None`: a key column, kept).
-fn combine(function: Option<AggregateFunction>, column: &str, acc: Value, new: Value) -> Result<Value> {
+fn combine(function: Option<AggregateFunction>, column: &str, table: &str, acc: Value, new: Value) -> Result<Value> {
     let Some(function) = function else { return Ok(acc) };
     Ok(match function {
         AggregateFunction::Replace => new,
@@ -87,7 +90,7 @@ fn combine(function: Option<AggregateFunction>, column: &str, acc: Value, new: V
             }
         }
         AggregateFunction::Sum => {
-            let overflow = || StorageError::InvalidInput(format!("SUM of column {column} overflows"));
+            let overflow = || StorageError::InvalidInput(format!("SUM of column {column} of table {table} overflows"));
             match (acc, new) {
                 (Value::Int(a), Value::Int(b)) => Value::Int(a.checked_add(b).ok_or_else(overflow)?),
                 (Value::Wide(a), Value::Wide(b)) => Value::Wide(a.checked_add(b).ok_or_else(overflow)?),
@@ -134,7 +137,7 @@ fn merge_groups(
                 .into_iter()
                 .zip(new)
                 .zip(&table.columns)
-                .map(|((a, n), c)| combine(c.aggregate, &c.name, a, n))
+                .map(|((a, n), c)| combine(c.aggregate, &c.name, &table.name, a, n))
                 .collect::<Result<_>>()?;
         }
         plan.push(Merged::Values(acc));
@@ -167,8 +170,8 @@ fn merge_groups(
                 let values: Vec<Value> = computed.iter().map(|row| row[i].clone()).collect();
                 values_to_array(&values, &c.column_type).map_err(|e| match e {
                     StorageError::InvalidInput(_) => StorageError::InvalidInput(format!(
-                        "the aggregated value of column {} does not fit its type {}",
-                        c.name, c.column_type
+                        "the aggregated value of column {} of table {} does not fit its type {}",
+                        c.name, table.name, c.column_type
                     )),
                     other => other,
                 })
@@ -199,6 +202,9 @@ impl<'a> LiveCheck<'a> {
         live.then_some(*segment)
     }
 }
+
+/// Rows of one segment to read back (AGGREGATE KEY upserts): the segment, and (row, key group) pairs.
+type RowsToRead = (Arc<Segment>, Vec<(u32, usize)>);
 
 /// What an upsert did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -232,8 +238,8 @@ impl Store {
         if !version.segments.is_empty() {
             let keys: Vec<&[u8]> = groups.iter().map(|g| g.key.as_slice()).collect();
             let check = LiveCheck::new(version);
-            // Rows of the aggregate model to read back, by segment: (row, group).
-            let mut to_read: BTreeMap<SegmentId, (Arc<Segment>, Vec<(u32, usize)>)> = BTreeMap::new();
+            // Rows of the aggregate model to read back, by segment.
+            let mut to_read: BTreeMap<SegmentId, RowsToRead> = BTreeMap::new();
             for (g, location) in self.index_lookup(tablet, &keys)?.into_iter().enumerate() {
                 let Some(location) = location else { continue };
                 let Some(segment) = check.segment(location) else { continue };
@@ -369,12 +375,15 @@ pub fn index_entries_from_file(
     let key_columns = table.key_column_indexes()?;
     let mut out = Vec::new();
     let mut row = 0u32;
-    for batch in crate::segment::read_segment_file(path)? {
-        for key in encode_keys(&batch, &key_columns)? {
+    for batch in crate::segment::read_segment_columns(path, &key_columns)? {
+        let keys: Vec<usize> = (0..key_columns.len()).collect();
+        for key in encode_keys(&batch, &keys)? {
             if !deleted.is_some_and(|d| d.contains(row)) {
                 out.push((key, RowLocation { segment, row }));
             }
-            row += 1;
+            row = row.checked_add(1).ok_or_else(|| {
+                StorageError::InvalidInput(format!("segment file {} has more than 2^32 rows", path.display()))
+            })?;
         }
     }
     Ok(out)

@@ -214,6 +214,19 @@ pub fn read_segment_file(path: &Path) -> Result<Vec<RecordBatch>> {
     Ok(out)
 }
 
+/// Reads only the columns at `columns` (indexes into the file's schema, ascending) of a segment file.
+pub fn read_segment_columns(path: &Path, columns: &[usize]) -> Result<Vec<RecordBatch>> {
+    let file = File::open(path).at(path)?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file)?;
+    let mask = parquet::arrow::ProjectionMask::roots(builder.parquet_schema(), columns.iter().copied());
+    let reader = builder.with_projection(mask).with_batch_size(64 * 1024).build()?;
+    let mut out = Vec::new();
+    for batch in reader {
+        out.push(batch?);
+    }
+    Ok(out)
+}
+
 /// Reads the rows at the given ordinals (ascending, no repeats) of a segment file, in that order.
 pub fn read_segment_rows(path: &Path, rows: &[u32]) -> Result<Vec<RecordBatch>> {
     use parquet::arrow::arrow_reader::{RowSelection, RowSelector};

@@ -279,8 +279,17 @@ impl Store {
         let tablets: Vec<TabletId> = self.snapshot().tablets.keys().copied().collect();
         let mut n = 0;
         for tablet in tablets {
-            if crate::compaction::compact_tablet(&self.inner, tablet, 2)? {
-                n += 1;
+            // The caller holds no table lock, but a writer may: wait for it.
+            loop {
+                match crate::compaction::compact_tablet(&self.inner, tablet, 2)? {
+                    crate::compaction::Outcome::Merged => n += 1,
+                    crate::compaction::Outcome::Nothing => {}
+                    crate::compaction::Outcome::Busy => {
+                        std::thread::sleep(std::time::Duration::from_millis(5));
+                        continue;
+                    }
+                }
+                break;
             }
         }
         Ok(n)
@@ -422,6 +431,9 @@ impl Inner {
         let mut grown_tablets = Vec::new();
         // Primary index changes, in transaction order (range deletes of emptied tablets included).
         let mut index_writes: Vec<IndexWrite> = Vec::new();
+        // A tablet's version before this commit first changed its segments or deletes: however many
+        // changes the commit makes to it, its version goes up by one.
+        let mut versions_before: HashMap<TabletId, u64> = HashMap::new();
 
         for op in txn.ops {
             match op {
@@ -459,7 +471,9 @@ impl Inner {
                         for t in old.tablets().filter(|t| !new_tablets.contains(t)) {
                             next.tablets.remove(&t);
                             dirty_tablets.insert(t);
-                            index_writes.push(IndexWrite::Clear(t));
+                            if old.key.model.is_keyed() {
+                                index_writes.push(IndexWrite::Clear(t));
+                            }
                         }
                     }
                     for p in &def.partitions {
@@ -485,7 +499,9 @@ impl Inner {
                         for t in old.tablets() {
                             next.tablets.remove(&t);
                             dirty_tablets.insert(t);
-                            index_writes.push(IndexWrite::Clear(t));
+                            if old.key.model.is_keyed() {
+                                index_writes.push(IndexWrite::Clear(t));
+                            }
                         }
                     }
                     dirty_tables.insert(id);
@@ -511,7 +527,7 @@ impl Inner {
                         None => rows,
                     };
                     version.deletes.insert(segment, Arc::new(merged));
-                    version.version = current.version + 1;
+                    version.version = *versions_before.entry(tablet).or_insert(current.version) + 1;
                     next.tablets.insert(tablet, Arc::new(version));
                     dirty_tablets.insert(tablet);
                     // Mostly deleted segments are worth merging away.
@@ -533,7 +549,9 @@ impl Inner {
                     })?;
                     let mut segments = match remove {
                         SegmentRemoval::All => {
-                            index_writes.push(IndexWrite::Clear(tablet));
+                            if next.tables.get(&current.table).is_none_or(|t| t.key.model.is_keyed()) {
+                                index_writes.push(IndexWrite::Clear(tablet));
+                            }
                             Vec::new()
                         }
                         SegmentRemoval::Exactly(ids) => {
@@ -573,7 +591,7 @@ impl Inner {
                             tablet,
                             table: current.table,
                             partition: current.partition,
-                            version: current.version + 1,
+                            version: *versions_before.entry(tablet).or_insert(current.version) + 1,
                             segments,
                             deletes,
                         }),
