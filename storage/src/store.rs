@@ -533,8 +533,8 @@ impl Inner {
                     // Mostly deleted segments are worth merging away.
                     grown_tablets.push(tablet);
                 }
-                Op::IndexPut { tablet, key, location } => index_writes.push(IndexWrite::Put(tablet, key, location)),
-                Op::IndexDelete { tablet, key } => index_writes.push(IndexWrite::Delete(tablet, key)),
+                Op::IndexPut { key, location } => index_writes.push(IndexWrite::Put(key, location)),
+                Op::IndexDelete { key } => index_writes.push(IndexWrite::Delete(key)),
                 Op::PutRecord { kind, id, value } => {
                     next.records.insert((kind.to_string(), id), Arc::new(value));
                     dirty_records.insert((kind, id));
@@ -640,10 +640,8 @@ impl Inner {
         }
         for write in index_writes {
             match write {
-                IndexWrite::Put(tablet, key, location) => {
-                    batch.put(primary_index::index_key(tablet, &key), primary_index::encode_location(location))
-                }
-                IndexWrite::Delete(tablet, key) => batch.delete(primary_index::index_key(tablet, &key)),
+                IndexWrite::Put(key, location) => batch.put(key, primary_index::encode_location(location)),
+                IndexWrite::Delete(key) => batch.delete(key),
                 IndexWrite::Clear(tablet) => {
                     batch.delete_range(primary_index::tablet_prefix(tablet), primary_index::tablet_prefix_end(tablet))
                 }
@@ -740,8 +738,9 @@ pub(crate) fn read_live_rows(segment: &Segment, deleted: Option<&DeleteVector>) 
 
 /// One change to the primary index within a commit.
 enum IndexWrite {
-    Put(TabletId, Vec<u8>, RowLocation),
-    Delete(TabletId, Vec<u8>),
+    /// Full RocksDB keys.
+    Put(Vec<u8>, RowLocation),
+    Delete(Vec<u8>),
     /// Every entry of the tablet (it was dropped or all its segments were replaced).
     Clear(TabletId),
 }

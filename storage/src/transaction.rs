@@ -17,12 +17,33 @@ pub(crate) enum Op {
     DropDatabase(DatabaseId),
     PutTable(TableDef),
     DropTable(TableId),
-    ChangeSegments { tablet: TabletId, remove: SegmentRemoval, add: Vec<PendingSegment> },
-    DeleteRows { tablet: TabletId, segment: SegmentId, rows: DeleteVector },
-    IndexPut { tablet: TabletId, key: Vec<u8>, location: RowLocation },
-    IndexDelete { tablet: TabletId, key: Vec<u8> },
-    PutRecord { kind: &'static str, id: u64, value: Vec<u8> },
-    DeleteRecord { kind: &'static str, id: u64 },
+    ChangeSegments {
+        tablet: TabletId,
+        remove: SegmentRemoval,
+        add: Vec<PendingSegment>,
+    },
+    DeleteRows {
+        tablet: TabletId,
+        segment: SegmentId,
+        rows: DeleteVector,
+    },
+    /// `key` is the full RocksDB key (built here, outside the commit lock).
+    IndexPut {
+        key: Vec<u8>,
+        location: RowLocation,
+    },
+    IndexDelete {
+        key: Vec<u8>,
+    },
+    PutRecord {
+        kind: &'static str,
+        id: u64,
+        value: Vec<u8>,
+    },
+    DeleteRecord {
+        kind: &'static str,
+        id: u64,
+    },
 }
 
 #[derive(Debug)]
@@ -88,12 +109,12 @@ impl Transaction {
     /// Points the primary index entry of `key` in `tablet` at `location`. Index changes apply in
     /// transaction order, after the index range delete of any earlier `overwrite` or table change.
     pub fn index_put(&mut self, tablet: TabletId, key: Vec<u8>, location: RowLocation) {
-        self.ops.push(Op::IndexPut { tablet, key, location });
+        self.ops.push(Op::IndexPut { key: crate::primary_index::index_key(tablet, &key), location });
     }
 
     /// Removes the primary index entry of `key` in `tablet`.
     pub fn index_delete(&mut self, tablet: TabletId, key: Vec<u8>) {
-        self.ops.push(Op::IndexDelete { tablet, key });
+        self.ops.push(Op::IndexDelete { key: crate::primary_index::index_key(tablet, &key) });
     }
 
     /// Stores an opaque record owned by a layer above (repositories, jobs): `kind` names the
