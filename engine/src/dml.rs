@@ -5,8 +5,9 @@
 //! committed in one transaction. A failure at any point leaves the table as it was.
 //!
 //! Locks: INSERT and append take the table's lock shared (appends commute with each other and with
-//! compaction); INSERT OVERWRITE, DELETE and TRUNCATE take it exclusive, because they replace segments
-//! they have read.
+//! compaction), and exclusive when their rows need new partitions (`catalog::auto_partitions`);
+//! INSERT OVERWRITE, DELETE and TRUNCATE take it exclusive, because they replace segments they have
+//! read.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
@@ -22,6 +23,7 @@ use tessera_storage::routing::route_batch;
 use tessera_storage::value::values_to_array;
 use tessera_storage::{ColumnType, DefaultValue, PendingSegment, Store, TableDef, TabletId, Transaction, Value};
 
+use crate::catalog::auto_partitions::{definition_for_write, TableGuard};
 use crate::catalog::resolve;
 use crate::database::Database;
 use crate::datafusion_adapter::provider::TesseraTable;
@@ -161,8 +163,7 @@ pub(crate) fn insert(session: &mut Session, insert: Insert) -> Result<StatementR
     let store = &shared.store;
     let (_, table) = resolve::table(session, &store.snapshot(), &insert.table)?;
     let lock = store.table_lock(table.id);
-    let (_shared_guard, _exclusive_guard) =
-        if insert.overwrite { (None, Some(lock.write())) } else { (Some(lock.read()), None) };
+    let mut guard = TableGuard::take(&lock, insert.overwrite);
     let table = current_table(store, &table)?;
     shared.backups.check_not_restoring(&table)?;
     check_partitions(&table, &insert.partitions)?;
@@ -196,8 +197,13 @@ pub(crate) fn insert(session: &mut Session, insert: Insert) -> Result<StatementR
     }
     let batches = output.batches.iter().map(|b| conform_batch(&table, b, &positions)).collect::<Result<Vec<_>>>()?;
     let only = (!insert.partitions.is_empty()).then_some(insert.partitions.as_slice());
+    let (table, new_partitions) = definition_for_write(&shared, &lock, &mut guard, table, &batches, only)?;
     let (rows, mut written) = write_tablets(store, &table, &batches, only)?;
     let mut txn = Transaction::new();
+    if new_partitions {
+        // First, so that the new partitions' tablets exist for the segments below.
+        txn.put_table((*table).clone());
+    }
     if insert.overwrite {
         for partition in table.partitions.iter().filter(|p| only.is_none_or(|names| names.contains(&p.name))) {
             for tablet in &partition.tablets {
@@ -348,7 +354,7 @@ pub(crate) fn append_batches(db: &Database, database: &str, table: &str, batches
         .cloned()
         .ok_or_else(|| EngineError::NotFound(format!("Unknown table '{database}.{table}'")))?;
     let lock = store.table_lock(table.id);
-    let _shared = lock.read();
+    let mut guard = TableGuard::take(&lock, false);
     let table = current_table(store, &table)?;
     db.shared.backups.check_not_restoring(&table)?;
     let mut conformed = Vec::with_capacity(batches.len());
@@ -367,7 +373,11 @@ pub(crate) fn append_batches(db: &Database, database: &str, table: &str, batches
             table.columns.iter().map(|c| schema.fields().iter().position(|f| f.name() == &c.name)).collect();
         conformed.push(conform_batch(&table, batch, &positions)?);
     }
+    let (table, new_partitions) = definition_for_write(&db.shared, &lock, &mut guard, table, &conformed, None)?;
     let mut txn = Transaction::new();
+    if new_partitions {
+        txn.put_table((*table).clone());
+    }
     let rows = write_rows(store, &table, &conformed, None, &mut txn)?;
     store.commit(txn)?;
     Ok(rows)

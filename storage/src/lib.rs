@@ -20,6 +20,8 @@
 //!
 //! The on-disk layout is documented in `docs/storage-format.md`.
 
+pub mod auto_partition;
+pub mod calendar;
 pub mod catalog;
 mod compaction;
 pub mod error;
@@ -36,6 +38,8 @@ pub mod transaction;
 pub mod value;
 pub mod version;
 
+pub use auto_partition::PartitionExpr;
+pub use calendar::TimeUnit;
 pub use catalog::*;
 pub use error::{Result, StorageError};
 pub use ids::*;

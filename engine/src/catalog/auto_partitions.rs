@@ -1,0 +1,124 @@
+//! Partitions created by writes (expression partitioning): before an INSERT, a bulk append or a CREATE
+//! TABLE ... AS SELECT routes its rows, the partitions its rows need and the table lacks are added to
+//! the definition it routes with and commits.
+//!
+//! What must stay true:
+//! - new partitions are committed in the same transaction as the rows that need them, so a write that
+//!   fails leaves no partition behind, and every row is routed (against the new definition) before any
+//!   file is written;
+//! - a table definition is only replaced under the table's exclusive lock, from the definition read
+//!   under that lock. A plain INSERT holds the lock shared; when its rows need new partitions it lets
+//!   go, takes the lock exclusive and plans again from the current definition, so two writers that
+//!   need the same partition are serialized and the second one uses the partition the first created;
+//! - lock order: the DDL lock (CREATE TABLE, the dynamic partition scheduler) before a table's lock;
+//!   writes here never take the DDL lock.
+
+use std::sync::Arc;
+
+use arrow::array::RecordBatch;
+use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use tessera_storage::auto_partition::{missing_partitions, NewPartition};
+use tessera_storage::{PartitionDef, PartitionId, Store, TableDef, TabletId};
+
+use crate::database::Shared;
+use crate::error::{EngineError, Result};
+
+/// How a write holds its table's lock (the guards are held for what their drop does, never read).
+#[allow(dead_code)]
+pub(crate) enum TableGuard<'a> {
+    Shared(RwLockReadGuard<'a, ()>),
+    Exclusive(RwLockWriteGuard<'a, ()>),
+    Released,
+}
+
+impl<'a> TableGuard<'a> {
+    pub(crate) fn take(lock: &'a RwLock<()>, exclusive: bool) -> TableGuard<'a> {
+        if exclusive {
+            TableGuard::Exclusive(lock.write())
+        } else {
+            TableGuard::Shared(lock.read())
+        }
+    }
+
+    /// Holds `lock` exclusive (letting go of a shared hold first: the lock cannot be upgraded in place
+    /// without blocking other readers). Returns true when the lock was let go on the way, so that what
+    /// was read under it may have changed.
+    fn make_exclusive(&mut self, lock: &'a RwLock<()>) -> bool {
+        if matches!(self, TableGuard::Exclusive(_)) {
+            return false;
+        }
+        *self = TableGuard::Released;
+        *self = TableGuard::Exclusive(lock.write());
+        true
+    }
+}
+
+/// The definition to route `batches` (rows in `table`'s schema) with, and whether it has new partitions
+/// (then it must be put in the write's transaction, before its segments). `guard` holds `lock`, the
+/// table's lock; it ends up exclusive when partitions are created. `only` is the INSERT's PARTITION
+/// list: rows outside it never create partitions.
+pub(crate) fn definition_for_write<'a>(
+    shared: &Shared,
+    lock: &'a RwLock<()>,
+    guard: &mut TableGuard<'a>,
+    table: Arc<TableDef>,
+    batches: &[RecordBatch],
+    only: Option<&[String]>,
+) -> Result<(Arc<TableDef>, bool)> {
+    if table.partition_expr.is_none() {
+        return Ok((table, false));
+    }
+    let needed = missing_partitions(&table, batches)?;
+    let Some(first) = needed.first() else { return Ok((table, false)) };
+    if let Some(allowed) = only {
+        return Err(EngineError::InvalidInput(format!(
+            "rows of the INSERT need partition {} of table {}, which does not exist and is not among the target partitions ({})",
+            first.name,
+            table.name,
+            allowed.join(", ")
+        )));
+    }
+    let mut table = table;
+    if guard.make_exclusive(lock) {
+        let current = shared
+            .store
+            .snapshot()
+            .tables
+            .get(&table.id)
+            .cloned()
+            .ok_or_else(|| EngineError::NotFound(format!("table {} was dropped", table.name)))?;
+        shared.backups.check_not_restoring(&current)?;
+        if current.columns != table.columns {
+            return Err(EngineError::Conflict(format!(
+                "the columns of table {} changed while rows were being written to it; run the statement again",
+                table.name
+            )));
+        }
+        table = current;
+    }
+    let mut def = (*table).clone();
+    if add_partitions(&shared.store, &mut def, missing_partitions(&table, batches)?)? == 0 {
+        return Ok((table, false));
+    }
+    Ok((Arc::new(def), true))
+}
+
+/// Adds to `def` (a table nobody else can see yet, or one whose lock the caller holds exclusive) the
+/// partitions `batches` need. Returns how many were added.
+pub(crate) fn add_missing_partitions(store: &Store, def: &mut TableDef, batches: &[RecordBatch]) -> Result<usize> {
+    let needed = missing_partitions(def, batches)?;
+    add_partitions(store, def, needed)
+}
+
+/// Adds partitions with fresh ids (one tablet per bucket) to `def`, keeping range partitions sorted.
+pub(crate) fn add_partitions(store: &Store, def: &mut TableDef, partitions: Vec<NewPartition>) -> Result<usize> {
+    let count = partitions.len();
+    let buckets = def.distribution.buckets();
+    for partition in partitions {
+        let id = PartitionId(store.allocate_id()?);
+        let tablets = (0..buckets).map(|_| store.allocate_id().map(TabletId)).collect::<Result<_, _>>()?;
+        def.partitions.push(PartitionDef { id, name: partition.name, bound: partition.bound, tablets });
+    }
+    def.sort_partitions();
+    Ok(count)
+}
