@@ -314,6 +314,29 @@ mod tests {
         assert_eq!(name, format!("p{}_{}", &long[..49], java_hash_hex(&format!("p{long}"))));
     }
 
+    /// A table record as format 1 wrote it before expression partitioning existed.
+    const RECORD_WITHOUT_EXPRESSION: &str = r#"{"format":1,"id":7,"database_id":2,"name":"t",
+        "columns":[{"name":"d","column_type":{"type":"date"},"nullable":true}],
+        "key":{"model":"duplicate","columns":["d"]},"partition_kind":"range","partition_columns":["d"],
+        "partitions":[],"distribution":{"kind":"random","buckets":1},"create_time_ms":0}"#;
+
+    #[test]
+    fn records_without_an_expression_still_load_and_are_written_unchanged() {
+        let def: TableDef = serde_json::from_str(RECORD_WITHOUT_EXPRESSION).expect("old record loads");
+        assert_eq!(def.partition_expr, None);
+        let written = serde_json::to_string(&def).expect("encode");
+        assert!(!written.contains("partition_expr"), "{written}");
+
+        let mut with = def.clone();
+        with.partition_expr = Some(PartitionExpr::TimeSlice { unit: TimeUnit::Day, interval: 7 });
+        let written = serde_json::to_string(&with).expect("encode");
+        assert!(written.contains(r#""partition_expr":{"kind":"time_slice","unit":"day","interval":7}"#), "{written}");
+        assert_eq!(serde_json::from_str::<TableDef>(&written).expect("decode"), with);
+        with.partition_expr = Some(PartitionExpr::Columns);
+        let written = serde_json::to_string(&with).expect("encode");
+        assert!(written.contains(r#""partition_expr":{"kind":"columns"}"#), "{written}");
+    }
+
     #[test]
     fn java_string_hash() {
         assert_eq!(java_hash(""), 0);
