@@ -211,12 +211,12 @@ fn missing_value_lists(table: &TableDef, batches: &[RecordBatch]) -> Result<Vec<
     for batch in batches {
         for row in 0..batch.num_rows() {
             let tuple = indexes.iter().map(|&i| value_at(batch.column(i).as_ref(), row)).collect::<Result<Vec<_>>>()?;
-            if find_partition(table, &tuple).is_some() || seen.contains(&Tuple(tuple.clone())) {
+            // Each distinct tuple is looked up once, whether a partition holds it or not.
+            if !seen.insert(Tuple(tuple.clone())) || find_partition(table, &tuple).is_some() {
                 continue;
             }
             let name = unique_name(table, list_partition_name(&tuple, &types), &names)?;
             names.insert(name.to_ascii_lowercase());
-            seen.insert(Tuple(tuple.clone()));
             out.push(NewPartition { name, bound: PartitionBound::List { values: vec![tuple] } });
         }
     }

@@ -79,6 +79,7 @@ pub(crate) fn definition_for_write<'a>(
         )));
     }
     let mut table = table;
+    let mut needed = needed;
     if guard.make_exclusive(lock) {
         let current = shared
             .store
@@ -94,12 +95,15 @@ pub(crate) fn definition_for_write<'a>(
                 table.name
             )));
         }
+        // Another writer may have created some of the partitions meanwhile.
+        needed = missing_partitions(&current, batches)?;
         table = current;
     }
-    let mut def = (*table).clone();
-    if add_partitions(&shared.store, &mut def, missing_partitions(&table, batches)?)? == 0 {
+    if needed.is_empty() {
         return Ok((table, false));
     }
+    let mut def = (*table).clone();
+    add_partitions(&shared.store, &mut def, needed)?;
     Ok((Arc::new(def), true))
 }
 
