@@ -23,7 +23,7 @@ use tessera_storage::routing::route_batch;
 use tessera_storage::value::values_to_array;
 use tessera_storage::{ColumnType, DefaultValue, PendingSegment, Store, TableDef, TabletId, Transaction, Value};
 
-use crate::catalog::auto_partitions::{definition_for_write, TableGuard};
+use crate::catalog::auto_partitions::{definition_for_write, partition_for_values, TableGuard};
 use crate::catalog::resolve;
 use crate::database::Database;
 use crate::datafusion_adapter::provider::TesseraTable;
@@ -196,8 +196,16 @@ pub(crate) fn insert(session: &mut Session, insert: Insert) -> Result<StatementR
         )));
     }
     let batches = output.batches.iter().map(|b| conform_batch(&table, b, &positions)).collect::<Result<Vec<_>>>()?;
-    let only = (!insert.partitions.is_empty()).then_some(insert.partitions.as_slice());
-    let (table, new_partitions) = definition_for_write(&shared, &lock, &mut guard, table, &batches, only)?;
+    // `PARTITION (col = value)` names the partition holding the values, created if missing.
+    let (table, mut new_partitions, targets) = if insert.partition_values.is_empty() {
+        (table, false, insert.partitions.clone())
+    } else {
+        let (table, created, name) = partition_for_values(&shared, &lock, &mut guard, table, &insert.partition_values)?;
+        (table, created, vec![name])
+    };
+    let only = (!targets.is_empty()).then_some(targets.as_slice());
+    let (table, created) = definition_for_write(&shared, &lock, &mut guard, table, &batches, only)?;
+    new_partitions |= created;
     let (rows, mut written) = write_tablets(store, &table, &batches, only)?;
     let mut txn = Transaction::new();
     if new_partitions {

@@ -177,6 +177,9 @@ pub struct Insert {
     pub overwrite: bool,
     /// `PARTITION (p1, p2)` after the table name; empty when absent.
     pub partitions: Vec<String>,
+    /// `PARTITION (col = value, ...)` after the table name (expression-partitioned tables: the partition
+    /// holding these values, created if missing); empty when absent.
+    pub partition_values: Vec<(String, Literal)>,
     /// Explicit column list; empty when absent.
     pub columns: Vec<String>,
     /// The source rows: a `VALUES` list or a query, as sqlparser parsed it.

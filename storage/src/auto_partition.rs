@@ -22,14 +22,14 @@
 //!   to 50 characters plus `_<hash>` when longer, and `_<hash>` appended when another partition already
 //!   has the name (the hash is Java's `String.hashCode` in hex, as StarRocks computes it).
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashSet};
 
 use arrow::array::RecordBatch;
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::{datetime_to_value, moment, value_to_datetime, TimeUnit};
-use crate::catalog::{ColumnType, PartitionBound, TableDef};
+use crate::catalog::{ColumnDef, ColumnType, PartitionBound, TableDef};
 use crate::error::{Result, StorageError};
 use crate::routing::find_partition;
 use crate::value::{compare_tuples, value_at, Value};
@@ -106,15 +106,9 @@ fn missing_time_slots(
     interval: u32,
     batches: &[RecordBatch],
 ) -> Result<Vec<NewPartition>> {
-    let indexes = table.partition_column_indexes()?;
-    let (Some(&index), 1) = (indexes.first(), indexes.len()) else {
-        return Err(corrupt(table, "a time-function partition expression needs exactly one partition column"));
-    };
-    let column = &table.columns[index];
-    let (first_moment, last_moment) = supported_range();
-    let first_slot = unit.slot_start(first_moment, interval).ok_or_else(|| out_of_calendar(table))?;
-    // Slot start -> partition, in the order rows first need them.
-    let mut planned: BTreeMap<NaiveDateTime, usize> = BTreeMap::new();
+    let (index, column) = time_column(table)?;
+    // Slot starts already planned, so that each slot is built once however many rows need it.
+    let mut planned: BTreeSet<NaiveDateTime> = BTreeSet::new();
     let mut out = Vec::new();
     for batch in batches {
         let array = batch.column(index);
@@ -123,44 +117,96 @@ fn missing_time_slots(
             if find_partition(table, std::slice::from_ref(&value)).is_some() {
                 continue;
             }
-            let moment = match &value {
-                Value::Null => first_moment,
-                other => value_to_datetime(other)
-                    .ok_or_else(|| corrupt(table, &format!("partition column {} holds a {other:?}", column.name)))?,
-            };
-            if moment > last_moment {
-                return Err(StorageError::InvalidInput(format!(
-                    "value {} of column {} is after 9999-12-31 23:59:59, the last moment expression partitioning of table {} supports",
-                    value.display(&column.column_type),
-                    column.name,
-                    table.name
-                )));
+            let start = slot_start(table, unit, interval, column, &value)?;
+            if planned.insert(start) {
+                out.push(slot_partition(table, unit, interval, column, start, &value)?);
             }
-            let start = unit.slot_start(moment.max(first_moment), interval).ok_or_else(|| out_of_calendar(table))?;
-            if planned.contains_key(&start) {
-                continue;
-            }
-            let end = unit.add(start, i64::from(interval)).ok_or_else(|| out_of_calendar(table))?;
-            let is_first = start == first_slot;
-            let lower = if is_first {
-                Value::MinValue
-            } else {
-                datetime_to_value(start, &column.column_type).ok_or_else(|| out_of_calendar(table))?
-            };
-            let upper = if end > last_moment {
-                Value::MaxValue
-            } else {
-                datetime_to_value(end, &column.column_type).ok_or_else(|| out_of_calendar(table))?
-            };
-            let name = format!("p{}", unit.partition_suffix(start.max(first_moment)));
-            let partition =
-                NewPartition { name, bound: PartitionBound::Range { lower: vec![lower], upper: vec![upper] } };
-            check_fits(table, &partition, &value, &column.column_type)?;
-            planned.insert(start, out.len());
-            out.push(partition);
         }
     }
     Ok(out)
+}
+
+/// The partition column of a time-function table, with its index.
+fn time_column(table: &TableDef) -> Result<(usize, &ColumnDef)> {
+    let indexes = table.partition_column_indexes()?;
+    match indexes.as_slice() {
+        [index] => Ok((*index, &table.columns[*index])),
+        _ => Err(corrupt(table, "a time-function partition expression needs exactly one partition column")),
+    }
+}
+
+/// The start of the slot that holds `value` (NULL and moments before 0000-01-01: the first slot).
+fn slot_start(
+    table: &TableDef,
+    unit: TimeUnit,
+    interval: u32,
+    column: &ColumnDef,
+    value: &Value,
+) -> Result<NaiveDateTime> {
+    let (first_moment, last_moment) = supported_range();
+    let moment = match value {
+        Value::Null => first_moment,
+        other => value_to_datetime(other)
+            .ok_or_else(|| corrupt(table, &format!("partition column {} holds a {other:?}", column.name)))?,
+    };
+    if moment > last_moment {
+        return Err(StorageError::InvalidInput(format!(
+            "value {} of column {} is after 9999-12-31 23:59:59, the last moment expression partitioning of table {} supports",
+            value.display(&column.column_type),
+            column.name,
+            table.name
+        )));
+    }
+    unit.slot_start(moment.max(first_moment), interval).ok_or_else(|| out_of_calendar(table))
+}
+
+/// The partition of the slot starting at `start`, checked against the table's partitions (`value` is
+/// a value that needs it, for the error message).
+fn slot_partition(
+    table: &TableDef,
+    unit: TimeUnit,
+    interval: u32,
+    column: &ColumnDef,
+    start: NaiveDateTime,
+    value: &Value,
+) -> Result<NewPartition> {
+    let (first_moment, last_moment) = supported_range();
+    let first_slot = unit.slot_start(first_moment, interval).ok_or_else(|| out_of_calendar(table))?;
+    let end = unit.add(start, i64::from(interval)).ok_or_else(|| out_of_calendar(table))?;
+    let lower = if start == first_slot {
+        Value::MinValue
+    } else {
+        datetime_to_value(start, &column.column_type).ok_or_else(|| out_of_calendar(table))?
+    };
+    let upper = if end > last_moment {
+        Value::MaxValue
+    } else {
+        datetime_to_value(end, &column.column_type).ok_or_else(|| out_of_calendar(table))?
+    };
+    let name = format!("p{}", unit.partition_suffix(start.max(first_moment)));
+    let partition = NewPartition { name, bound: PartitionBound::Range { lower: vec![lower], upper: vec![upper] } };
+    check_fits(table, &partition, value, &column.column_type)?;
+    Ok(partition)
+}
+
+/// The partition `table`'s expression puts `key` (one value per partition column, in their order) in,
+/// or `None` when a partition already holds it or the table has no expression.
+pub fn partition_for_key(table: &TableDef, key: &[Value]) -> Result<Option<NewPartition>> {
+    let Some(expr) = &table.partition_expr else { return Ok(None) };
+    if find_partition(table, key).is_some() {
+        return Ok(None);
+    }
+    if let Some((unit, interval)) = expr.time_slot() {
+        let (_, column) = time_column(table)?;
+        let value = key.first().ok_or_else(|| corrupt(table, "an empty partition key"))?;
+        let start = slot_start(table, unit, interval, column, value)?;
+        return slot_partition(table, unit, interval, column, start, value).map(Some);
+    }
+    let indexes = table.partition_column_indexes()?;
+    let types: Vec<&ColumnType> = indexes.iter().map(|&i| &table.columns[i].column_type).collect();
+    let names: HashSet<String> = table.partitions.iter().map(|p| p.name.to_ascii_lowercase()).collect();
+    let name = unique_name(table, list_partition_name(key, &types), &names)?;
+    Ok(Some(NewPartition { name, bound: PartitionBound::List { values: vec![key.to_vec()] } }))
 }
 
 /// A new time slot must neither overlap nor share its name with an existing partition (only possible

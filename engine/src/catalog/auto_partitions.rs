@@ -17,9 +17,12 @@ use std::sync::Arc;
 
 use arrow::array::RecordBatch;
 use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
-use tessera_storage::auto_partition::{missing_partitions, NewPartition};
+use tessera_sql::Literal;
+use tessera_storage::auto_partition::{missing_partitions, partition_for_key, NewPartition};
+use tessera_storage::routing::find_partition;
 use tessera_storage::{PartitionDef, PartitionId, Store, TableDef, TabletId};
 
+use super::table_builder::literal_value;
 use crate::database::Shared;
 use crate::error::{EngineError, Result};
 
@@ -78,6 +81,73 @@ pub(crate) fn definition_for_write<'a>(
             allowed.join(", ")
         )));
     }
+    with_partitions(shared, lock, guard, table, needed, &|current| Ok(missing_partitions(current, batches)?))
+}
+
+/// For `INSERT ... PARTITION (col = value, ...)` into an expression-partitioned table: the definition
+/// to write with, whether it has a new partition (the one holding `values`, created when missing, as
+/// StarRocks does), and that partition's name.
+pub(crate) fn partition_for_values<'a>(
+    shared: &Shared,
+    lock: &'a RwLock<()>,
+    guard: &mut TableGuard<'a>,
+    table: Arc<TableDef>,
+    values: &[(String, Literal)],
+) -> Result<(Arc<TableDef>, bool, String)> {
+    let invalid = |rule: String| EngineError::InvalidInput(format!("table {}: {rule}", table.name));
+    if table.partition_expr.is_none() {
+        return Err(invalid(
+            "PARTITION (column = value) is for expression-partitioned tables; name the partitions instead".into(),
+        ));
+    }
+    for (i, (column, _)) in values.iter().enumerate() {
+        if !table.partition_columns.contains(column) {
+            return Err(invalid(format!(
+                "{column} is not a partition column ({})",
+                table.partition_columns.join(", ")
+            )));
+        }
+        if values[..i].iter().any(|(c, _)| c == column) {
+            return Err(invalid(format!("partition column {column} is given twice in PARTITION (...)")));
+        }
+    }
+    if values.len() != table.partition_columns.len() {
+        return Err(invalid(format!(
+            "PARTITION (...) needs a value for every partition column ({})",
+            table.partition_columns.join(", ")
+        )));
+    }
+    let mut key = Vec::with_capacity(values.len());
+    for column in &table.partition_columns {
+        let (_, literal) = values.iter().find(|(c, _)| c == column).expect("every partition column is given");
+        let (_, def) = table.column(column).ok_or_else(|| invalid(format!("partition column {column} is missing")))?;
+        let what = format!("the value of partition column {column} of table {}", table.name);
+        key.push(literal_value(literal, &def.column_type, &what)?);
+    }
+    let (table, created) = match partition_for_key(&table, &key)? {
+        None => (table, false),
+        Some(partition) => with_partitions(shared, lock, guard, table, vec![partition], &|current| {
+            Ok(partition_for_key(current, &key)?.into_iter().collect())
+        })?,
+    };
+    let index = find_partition(&table, &key).ok_or_else(|| {
+        EngineError::Internal(format!("table {}: the partition of PARTITION (...) is missing", table.name))
+    })?;
+    let name = table.partitions[index].name.clone();
+    Ok((table, created, name))
+}
+
+/// `table` with the partitions `needed` (planned from it) added. Holds `lock` exclusive first; if it
+/// had to let go of a shared hold, the definition is read again and `plan` makes the plan again from
+/// it (another writer may have created some of the partitions meanwhile).
+fn with_partitions<'a>(
+    shared: &Shared,
+    lock: &'a RwLock<()>,
+    guard: &mut TableGuard<'a>,
+    table: Arc<TableDef>,
+    needed: Vec<NewPartition>,
+    plan: &dyn Fn(&TableDef) -> Result<Vec<NewPartition>>,
+) -> Result<(Arc<TableDef>, bool)> {
     let mut table = table;
     let mut needed = needed;
     if guard.make_exclusive(lock) {
@@ -89,14 +159,13 @@ pub(crate) fn definition_for_write<'a>(
             .cloned()
             .ok_or_else(|| EngineError::NotFound(format!("table {} was dropped", table.name)))?;
         shared.backups.check_not_restoring(&current)?;
-        if current.columns != table.columns {
+        if current.columns != table.columns || current.partition_expr != table.partition_expr {
             return Err(EngineError::Conflict(format!(
-                "the columns of table {} changed while rows were being written to it; run the statement again",
+                "table {} changed while rows were being written to it; run the statement again",
                 table.name
             )));
         }
-        // Another writer may have created some of the partitions meanwhile.
-        needed = missing_partitions(&current, batches)?;
+        needed = plan(&current)?;
         table = current;
     }
     if needed.is_empty() {
