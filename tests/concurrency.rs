@@ -92,3 +92,75 @@ fn readers_see_whole_batches_while_writers_commit() {
     let row = scalar_row(&db, "SELECT count(*), count(DISTINCT batch) FROM c.t");
     assert!(row[1] > 0, "writers made no progress");
 }
+
+/// Two writers upserting overlapping keys of a PRIMARY KEY table, a deleter and background compaction,
+/// while readers check that no key ever has two live rows and that each row is whole (`v` and `w` are
+/// written together and always differ by exactly 1,000,000).
+#[test]
+fn primary_key_readers_never_see_two_rows_for_one_key() {
+    let options = Options {
+        storage: StoreOptions { segment_max_rows: 8, row_group_rows: 4, compaction: true, compaction_min_segments: 3 },
+        threads: 2,
+        ..Options::default()
+    };
+    let db = Database::open_temporary_with(options).expect("open");
+    db.session()
+        .execute(
+            "CREATE DATABASE c; USE c;
+             CREATE TABLE t (k BIGINT NOT NULL, v BIGINT, w BIGINT) PRIMARY KEY(k) DISTRIBUTED BY HASH(k) BUCKETS 3",
+        )
+        .expect("create");
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut threads = Vec::new();
+    for writer in 0..2i64 {
+        let (db, stop) = (db.clone(), stop.clone());
+        threads.push(std::thread::spawn(move || {
+            let mut session = db.session();
+            let mut round = 0i64;
+            while !stop.load(Ordering::Relaxed) {
+                round += 1;
+                let rows: Vec<String> = (0..10)
+                    .map(|i| {
+                        let k = (round * 7 + i * 13 + writer) % 40;
+                        let v = round * 100 + writer;
+                        format!("({k}, {v}, {})", v + 1_000_000)
+                    })
+                    .collect();
+                session.execute(&format!("INSERT INTO c.t VALUES {}", rows.join(","))).expect("upsert");
+            }
+        }));
+    }
+    {
+        let (db, stop) = (db.clone(), stop.clone());
+        threads.push(std::thread::spawn(move || {
+            let mut session = db.session();
+            let mut n = 0;
+            while !stop.load(Ordering::Relaxed) {
+                n += 1;
+                session.execute(&format!("DELETE FROM c.t WHERE k % 9 = {}", n % 9)).expect("delete");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }));
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(4);
+    let mut checks = 0;
+    while std::time::Instant::now() < deadline {
+        let row = scalar_row(
+            &db,
+            "SELECT count(*), count(DISTINCT k), sum(CASE WHEN w - v = 1000000 THEN 0 ELSE 1 END) FROM c.t",
+        );
+        assert_eq!(row[0], row[1], "a key has two live rows: {row:?}");
+        assert_eq!(row[2], 0, "a row is not whole: {row:?}");
+        checks += 1;
+    }
+    stop.store(true, Ordering::Relaxed);
+    for t in threads {
+        t.join().expect("thread");
+    }
+    assert!(checks > 5, "only {checks} checks ran");
+    let row = scalar_row(&db, "SELECT count(*), count(DISTINCT k) FROM c.t");
+    assert_eq!(row[0], row[1]);
+    db.compact().expect("compaction");
+    let after = scalar_row(&db, "SELECT count(*), count(DISTINCT k) FROM c.t");
+    assert_eq!(after, row, "compaction changed the rows");
+}

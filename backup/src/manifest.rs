@@ -1,13 +1,20 @@
 //! The snapshot manifest: what one backup contains. Written last; its presence makes the snapshot
 //! exist. Versioned (`format`); new fields get serde defaults so that older manifests still load.
+//!
+//! Format history: 1, the first; 2 adds the delete vectors of keyed tables' tablets (`deletes`). A
+//! build that reads only format 1 would ignore them and bring deleted rows back, so it must refuse
+//! format 2.
 
+use std::collections::BTreeMap;
+
+use base64::Engine;
 use serde::{Deserialize, Serialize};
-use tessera_storage::{PartitionId, SegmentMeta, TableDef, TabletId};
+use tessera_storage::{DeleteVector, PartitionId, SegmentId, SegmentMeta, TableDef, TabletId};
 
 use crate::error::{BackupError, Result};
 
 /// Manifest format written by this build. Readers accept every version up to this one.
-pub const MANIFEST_FORMAT_VERSION: u32 = 1;
+pub const MANIFEST_FORMAT_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
@@ -40,6 +47,42 @@ pub struct ManifestTablet {
     pub version: u64,
     /// The segment files; each is stored in the repository under its checksum.
     pub segments: Vec<SegmentMeta>,
+    /// Deleted rows of some segments at the captured version (keyed tables), by segment id: the
+    /// persisted delete vector (`tessera_storage::DeleteVector::encode`) in standard base64.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub deletes: BTreeMap<u64, String>,
+}
+
+impl ManifestTablet {
+    /// Encodes delete vectors for [`deletes`](Self::deletes).
+    pub fn encode_deletes<'a>(
+        deletes: impl IntoIterator<Item = (&'a SegmentId, &'a DeleteVector)>,
+    ) -> BTreeMap<u64, String> {
+        deletes
+            .into_iter()
+            .filter(|(_, dv)| !dv.is_empty())
+            .map(|(id, dv)| (id.0, base64::engine::general_purpose::STANDARD.encode(dv.encode())))
+            .collect()
+    }
+
+    /// The deleted rows of `segment`, if any.
+    pub fn deleted(&self, segment: SegmentId) -> Result<Option<DeleteVector>> {
+        let Some(text) = self.deletes.get(&segment.0) else { return Ok(None) };
+        let what = format!("of segment {segment} in tablet {}", self.tablet);
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .map_err(|e| BackupError::Corruption(format!("the delete vector {what} is not base64: {e}")))?;
+        let dv = DeleteVector::decode(&bytes, &what).map_err(|e| BackupError::Corruption(e.to_string()))?;
+        Ok(Some(dv))
+    }
+
+    /// Rows visible at the captured version.
+    pub fn rows(&self) -> u64 {
+        self.segments
+            .iter()
+            .map(|s| s.rows.saturating_sub(self.deleted(s.id).ok().flatten().map_or(0, |d| d.len())))
+            .sum()
+    }
 }
 
 impl Manifest {
@@ -71,6 +114,6 @@ impl Manifest {
     }
 
     pub fn rows(&self) -> u64 {
-        self.tables.iter().flat_map(|t| t.tablets.iter()).flat_map(|t| t.segments.iter()).map(|s| s.rows).sum()
+        self.tables.iter().flat_map(|t| t.tablets.iter()).map(|t| t.rows()).sum()
     }
 }

@@ -7,7 +7,8 @@
 //! Locks: INSERT and append take the table's lock shared (appends commute with each other and with
 //! compaction), and exclusive when their rows need new partitions (`catalog::auto_partitions`);
 //! INSERT OVERWRITE, DELETE and TRUNCATE take it exclusive, because they replace segments they have
-//! read.
+//! read. Every write to a keyed table (PRIMARY, UNIQUE, AGGREGATE KEY) takes it exclusive: an upsert
+//! reads the primary index and then changes it.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
@@ -18,10 +19,12 @@ use arrow::compute::kernels::cast::{cast_with_options, CastOptions};
 use datafusion::catalog::{CatalogProvider, MemoryCatalogProvider, MemorySchemaProvider, SchemaProvider};
 use datafusion::sql::parser::Statement as DfStatement;
 use datafusion::sql::sqlparser::ast as sp;
+use parking_lot::RwLock;
 use tessera_sql::{Insert, ObjectName};
+use tessera_storage::primary_index::encode_keys;
 use tessera_storage::routing::route_batch;
 use tessera_storage::value::values_to_array;
-use tessera_storage::{ColumnType, DefaultValue, PendingSegment, Store, TableDef, TabletId, Transaction, Value};
+use tessera_storage::{ColumnType, DefaultValue, MetaState, Store, TableDef, TabletId, Transaction, Value};
 
 use crate::catalog::auto_partitions::{definition_for_write, partition_for_values, TableGuard};
 use crate::catalog::resolve;
@@ -99,14 +102,27 @@ pub(crate) fn conform_batch(table: &TableDef, batch: &RecordBatch, positions: &[
     Ok(RecordBatch::try_new(table.arrow_schema(), arrays)?)
 }
 
-/// Routes conformed rows to tablets and writes their segments. Every row is routed before any file is
-/// written. Returns the row count and the written segments by tablet.
-pub(crate) fn write_tablets(
+/// Where written rows go.
+pub(crate) enum Target<'a> {
+    /// Added to the table's rows. Keyed tables upsert against this state, read under the table's
+    /// exclusive lock.
+    Existing(&'a MetaState),
+    /// A table created in the same transaction: nothing to merge with.
+    New,
+    /// Replacing everything in these tablets (INSERT OVERWRITE).
+    Overwrite(Vec<TabletId>),
+}
+
+/// Routes conformed rows to tablets, writes them and adds the changes to `txn`. Every row is routed
+/// before any file is written. Returns the number of rows given.
+pub(crate) fn write_rows(
     store: &Store,
     table: &TableDef,
     batches: &[RecordBatch],
     only_partitions: Option<&[String]>,
-) -> Result<(u64, BTreeMap<TabletId, Vec<PendingSegment>>)> {
+    target: Target<'_>,
+    txn: &mut Transaction,
+) -> Result<u64> {
     let mut per_tablet: BTreeMap<TabletId, Vec<RecordBatch>> = BTreeMap::new();
     let mut rows = 0u64;
     for batch in batches {
@@ -116,27 +132,50 @@ pub(crate) fn write_tablets(
         }
     }
     let schema = table.arrow_schema();
-    let mut written = BTreeMap::new();
+    let keyed = table.key.model.is_keyed();
+    if let Target::Overwrite(tablets) = &target {
+        for tablet in tablets {
+            let parts = per_tablet.remove(tablet).unwrap_or_default();
+            if parts.is_empty() {
+                txn.overwrite(*tablet, Vec::new());
+                continue;
+            }
+            let merged = concat_batches(&schema, &parts)?;
+            if keyed {
+                // The index entries follow the overwrite, which empties the tablet's index.
+                let mut index = Transaction::new();
+                let rows = store.merge_batch(table, &merged)?;
+                let written = store.write_keyed(table, *tablet, &[rows], &mut index)?;
+                txn.overwrite(*tablet, written);
+                txn.extend(index);
+            } else {
+                txn.overwrite(*tablet, store.write_segments(*tablet, &schema, &[merged])?);
+            }
+        }
+    }
     for (tablet, parts) in per_tablet {
         let merged = concat_batches(&schema, &parts)?;
-        written.insert(tablet, store.write_segments(tablet, &schema, &[merged])?);
-    }
-    Ok((rows, written))
-}
-
-/// Writes rows and adds them to `txn` as appends.
-pub(crate) fn write_rows(
-    store: &Store,
-    table: &TableDef,
-    batches: &[RecordBatch],
-    only_partitions: Option<&[String]>,
-    txn: &mut Transaction,
-) -> Result<u64> {
-    let (rows, written) = write_tablets(store, table, batches, only_partitions)?;
-    for (tablet, segments) in written {
-        txn.append(tablet, segments);
+        match (&target, keyed) {
+            // A tablet of a partition created by this write holds nothing to upsert against.
+            (Target::Existing(state), true) if state.tablet(tablet).is_some() => {
+                store.upsert(table, tablet, state, &merged, txn)?;
+            }
+            (_, true) => {
+                let rows = store.merge_batch(table, &merged)?;
+                let written = store.write_keyed(table, tablet, &[rows], txn)?;
+                txn.append(tablet, written);
+            }
+            (_, false) => txn.append(tablet, store.write_segments(tablet, &schema, &[merged])?),
+        }
     }
     Ok(rows)
+}
+
+/// Takes the table's lock for adding rows: shared for DUPLICATE KEY tables (appends commute), exclusive
+/// for keyed tables (an upsert reads the primary index it then changes) and for `exclusive` statements.
+/// A shared hold becomes exclusive when the rows need new partitions (`catalog::auto_partitions`).
+pub(crate) fn write_lock<'a>(lock: &'a RwLock<()>, table: &TableDef, exclusive: bool) -> TableGuard<'a> {
+    TableGuard::take(lock, exclusive || table.key.model.is_keyed())
 }
 
 fn check_partitions(table: &TableDef, names: &[String]) -> Result<()> {
@@ -163,7 +202,7 @@ pub(crate) fn insert(session: &mut Session, insert: Insert) -> Result<StatementR
     let store = &shared.store;
     let (_, table) = resolve::table(session, &store.snapshot(), &insert.table)?;
     let lock = store.table_lock(table.id);
-    let mut guard = TableGuard::take(&lock, insert.overwrite);
+    let mut guard = write_lock(&lock, &table, insert.overwrite);
     let table = current_table(store, &table)?;
     shared.backups.check_not_restoring(&table)?;
     check_partitions(&table, &insert.partitions)?;
@@ -206,22 +245,19 @@ pub(crate) fn insert(session: &mut Session, insert: Insert) -> Result<StatementR
     let only = (!targets.is_empty()).then_some(targets.as_slice());
     let (table, created) = definition_for_write(&shared, &lock, &mut guard, table, &batches, only)?;
     new_partitions |= created;
-    let (rows, mut written) = write_tablets(store, &table, &batches, only)?;
+    let state = store.snapshot();
+    let target = if insert.overwrite {
+        let partitions = table.partitions.iter().filter(|p| only.is_none_or(|names| names.contains(&p.name)));
+        Target::Overwrite(partitions.flat_map(|p| p.tablets.iter().copied()).collect())
+    } else {
+        Target::Existing(&state)
+    };
     let mut txn = Transaction::new();
     if new_partitions {
         // First, so that the new partitions' tablets exist for the segments below.
         txn.put_table((*table).clone());
     }
-    if insert.overwrite {
-        for partition in table.partitions.iter().filter(|p| only.is_none_or(|names| names.contains(&p.name))) {
-            for tablet in &partition.tablets {
-                txn.overwrite(*tablet, written.remove(tablet).unwrap_or_default());
-            }
-        }
-    }
-    for (tablet, segments) in written {
-        txn.append(tablet, segments);
-    }
+    let rows = write_rows(store, &table, &batches, only, target, &mut txn)?;
     store.commit(txn)?;
     drop(output);
     Ok(StatementResult::affected(rows))
@@ -268,15 +304,33 @@ pub(crate) fn delete(session: &mut Session, name: &ObjectName, selection: Option
 
     // Each segment is exposed as the table `__tessera_delete.s.segment`, and the condition is planned as
     // part of a real query over it, so that subqueries in it resolve through the normal catalog.
-    let context = StatementContext::new(&shared.base_state, store.snapshot(), session.current_database.as_deref());
+    let (context, segment_schema) = rewrite_context(session)?;
     let state = context.state.clone();
-    let segment_schema = Arc::new(MemorySchemaProvider::new());
-    let segment_catalog = Arc::new(MemoryCatalogProvider::new());
-    segment_catalog.register_schema("s", segment_schema.clone())?;
-    context.ctx.register_catalog("__tessera_delete", segment_catalog);
+    let qualified = format!("{}.{}", db.name, table.name);
+    if table.key.model.is_keyed() {
+        // One row per key: find the matching rows' keys and delete them through the primary index.
+        let provider = Arc::new(TesseraTable::whole(&qualified, table.clone(), state.clone()));
+        segment_schema.register_table("segment".to_string(), provider)?;
+        let query = delete_query(&table.name, "SELECT * FROM", &selection, false)?;
+        let matched = run_on(session, &context, &query)?;
+        let key_columns = table.key_column_indexes()?;
+        let mut txn = Transaction::new();
+        let mut deleted = 0;
+        for batch in matched {
+            let batch = RecordBatch::try_new(table.arrow_schema(), batch.columns().to_vec())?;
+            for (tablet, rows) in route_batch(&table, &batch, None)? {
+                let keys = encode_keys(&rows, &key_columns)?;
+                deleted += store.delete_keys(tablet, &state, &keys, &mut txn)?;
+            }
+        }
+        if !txn.is_empty() {
+            store.commit(txn)?;
+        }
+        drop(context);
+        return Ok(StatementResult::affected(deleted));
+    }
     let count_query = delete_query(&table.name, "SELECT count(*) FROM", &selection, false)?;
     let keep_query = delete_query(&table.name, "SELECT * FROM", &selection, true)?;
-    let qualified = format!("{}.{}", db.name, table.name);
     let schema = table.arrow_schema();
     let mut deleted = 0u64;
     let mut txn = Transaction::new();
@@ -315,13 +369,26 @@ pub(crate) fn delete(session: &mut Session, name: &ObjectName, selection: Option
     Ok(StatementResult::affected(deleted))
 }
 
+/// A statement context over the current state with an empty schema `__tessera_delete.s`, where DELETE
+/// and UPDATE register the rows they work on as the table `segment`.
+pub(crate) fn rewrite_context(session: &Session) -> Result<(StatementContext, Arc<MemorySchemaProvider>)> {
+    let shared = &session.db.shared;
+    let context =
+        StatementContext::new(&shared.base_state, shared.store.snapshot(), session.current_database.as_deref());
+    let segment_schema = Arc::new(MemorySchemaProvider::new());
+    let segment_catalog = Arc::new(MemoryCatalogProvider::new());
+    segment_catalog.register_schema("s", segment_schema.clone())?;
+    context.ctx.register_catalog("__tessera_delete", segment_catalog);
+    Ok((context, segment_schema))
+}
+
 /// Placeholder that [`delete_query`] replaces with the DELETE's condition (as an AST, never as text, so
 /// that no literal is re-escaped).
 const CONDITION_PLACEHOLDER: &str = "__tessera_delete_condition";
 
 /// `<head> __tessera_delete.s.segment AS <table> WHERE <condition>` (or, with `keep`, `WHERE NOT
 /// coalesce((<condition>), false)`: the rows the DELETE keeps, including those where it is NULL).
-fn delete_query(table: &str, head: &str, condition: &sp::Expr, keep: bool) -> Result<sp::Query> {
+pub(crate) fn delete_query(table: &str, head: &str, condition: &sp::Expr, keep: bool) -> Result<sp::Query> {
     let alias = format!("`{}`", table.replace('`', "``"));
     let predicate =
         if keep { format!("NOT coalesce({CONDITION_PLACEHOLDER}, false)") } else { CONDITION_PLACEHOLDER.to_string() };
@@ -344,7 +411,7 @@ fn delete_query(table: &str, head: &str, condition: &sp::Expr, keep: bool) -> Re
 }
 
 /// Plans and runs `query` in `context`.
-fn run_on(session: &Session, context: &StatementContext, query: &sp::Query) -> Result<Vec<RecordBatch>> {
+pub(crate) fn run_on(session: &Session, context: &StatementContext, query: &sp::Query) -> Result<Vec<RecordBatch>> {
     let statement = DfStatement::Statement(Box::new(sp::Statement::Query(Box::new(query.clone()))));
     session.db.block_on(async {
         let plan = context.ctx.state().statement_to_plan(statement).await?;
@@ -362,7 +429,7 @@ pub(crate) fn append_batches(db: &Database, database: &str, table: &str, batches
         .cloned()
         .ok_or_else(|| EngineError::NotFound(format!("Unknown table '{database}.{table}'")))?;
     let lock = store.table_lock(table.id);
-    let mut guard = TableGuard::take(&lock, false);
+    let mut guard = write_lock(&lock, &table, false);
     let table = current_table(store, &table)?;
     db.shared.backups.check_not_restoring(&table)?;
     let mut conformed = Vec::with_capacity(batches.len());
@@ -386,7 +453,8 @@ pub(crate) fn append_batches(db: &Database, database: &str, table: &str, batches
     if new_partitions {
         txn.put_table((*table).clone());
     }
-    let rows = write_rows(store, &table, &conformed, None, &mut txn)?;
+    let state = store.snapshot();
+    let rows = write_rows(store, &table, &conformed, None, Target::Existing(&state), &mut txn)?;
     store.commit(txn)?;
     Ok(rows)
 }

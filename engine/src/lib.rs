@@ -55,6 +55,7 @@ mod query;
 mod result;
 mod session;
 mod show;
+mod update;
 
 pub use backup::{BackupState, JobSummary, RestoreState, RestoreSummary};
 pub use database::{Database, JobHook, Options, RestoreHook};

@@ -113,6 +113,9 @@ impl Session {
             Statement::ShowPartitions { name } => crate::show::show_partitions(self, &name),
             Statement::Insert(insert) => crate::dml::insert(self, *insert),
             Statement::Delete { table, selection } => crate::dml::delete(self, &table, selection),
+            Statement::Update { table, assignments, from, selection } => {
+                crate::update::update(self, &table, &assignments, from, selection)
+            }
             Statement::Query(query) => crate::query::run_query(self, *query),
             Statement::Explain(statement) => crate::query::explain(self, *statement),
             Statement::Backup(statement) => self.run_backup_statement(statement),

@@ -65,7 +65,7 @@ pub(crate) fn describe(session: &mut Session, name: &ObjectName) -> Result<State
                     Some(DefaultValue::CurrentTimestamp) => "CURRENT_TIMESTAMP".to_string(),
                     Some(DefaultValue::Value(v)) => v.display(&c.column_type),
                 },
-                String::new(),
+                c.aggregate.map(|f| f.to_string()).unwrap_or_default(),
             ]
         })
         .collect();
@@ -119,8 +119,9 @@ pub(crate) fn create_table_sql(table: &TableDef) -> String {
         .columns
         .iter()
         .map(|c| {
+            let aggregate = c.aggregate.map(|f| format!(" {f}")).unwrap_or_default();
             let mut line = format!(
-                "  {} {} {}",
+                "  {} {}{aggregate} {}",
                 quote_ident(&c.name),
                 c.column_type,
                 if c.nullable { "NULL" } else { "NOT NULL" }
@@ -141,7 +142,7 @@ pub(crate) fn create_table_sql(table: &TableDef) -> String {
         .collect();
     out.push_str(&columns.join(",\n"));
     out.push_str("\n) ENGINE=OLAP\n");
-    out.push_str(&format!("DUPLICATE KEY({})\n", idents(&table.key.columns)));
+    out.push_str(&format!("{} KEY({})\n", table.key.model, idents(&table.key.columns)));
     if let Some(comment) = &table.comment {
         out.push_str(&format!("COMMENT {}\n", quote_string(comment)));
     }

@@ -67,6 +67,18 @@ pub struct ColumnSpec {
     pub nullable: Option<bool>,
     pub default: Option<Literal>,
     pub comment: Option<String>,
+    /// The aggregate type of a value column of an AGGREGATE KEY table (`v INT SUM`).
+    pub aggregate: Option<AggregateKind>,
+}
+
+/// The aggregate types of AGGREGATE KEY value columns that Tessera supports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AggregateKind {
+    Sum,
+    Min,
+    Max,
+    Replace,
+    ReplaceIfNotNull,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -231,6 +243,14 @@ pub enum Statement {
     Insert(Box<Insert>),
     Delete {
         table: ObjectName,
+        selection: Option<sp::Expr>,
+    },
+    /// `UPDATE t SET c = expr, ... [FROM t2, ...] [WHERE cond]` (PRIMARY KEY tables).
+    Update {
+        table: ObjectName,
+        assignments: Vec<(String, sp::Expr)>,
+        /// Other tables the SET expressions and the condition may use (joined with the target).
+        from: Vec<sp::TableWithJoins>,
         selection: Option<sp::Expr>,
     },
     /// A query (SELECT, WITH, VALUES, ...) for DataFusion.

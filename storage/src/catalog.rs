@@ -146,19 +146,65 @@ pub struct ColumnDef {
     pub default: Option<DefaultValue>,
     #[serde(default)]
     pub comment: Option<String>,
+    /// The aggregate function of a value column of an AGGREGATE KEY table (`None` everywhere else).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aggregate: Option<AggregateFunction>,
 }
 
+/// How rows with equal key columns relate (StarRocks' table types).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum KeyModel {
+    /// Every row is kept; the key is only the sort/prefix key.
     Duplicate,
+    /// One row per key: a new row with an existing key replaces it (upsert); supports DELETE and UPDATE.
+    Primary,
+    /// One row per key, the latest written wins (same visible semantics as `Primary`).
+    Unique,
+    /// One row per key whose value columns are aggregated with their [`AggregateFunction`].
+    Aggregate,
+}
+
+impl KeyModel {
+    /// True for the models that keep one row per key (backed by a primary index and delete vectors).
+    pub fn is_keyed(self) -> bool {
+        !matches!(self, KeyModel::Duplicate)
+    }
 }
 
 impl fmt::Display for KeyModel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             KeyModel::Duplicate => f.write_str("DUPLICATE"),
+            KeyModel::Primary => f.write_str("PRIMARY"),
+            KeyModel::Unique => f.write_str("UNIQUE"),
+            KeyModel::Aggregate => f.write_str("AGGREGATE"),
         }
+    }
+}
+
+/// How a value column of an AGGREGATE KEY table combines the rows of one key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AggregateFunction {
+    Sum,
+    Min,
+    Max,
+    /// The latest written value.
+    Replace,
+    /// The latest written value that is not NULL.
+    ReplaceIfNotNull,
+}
+
+impl fmt::Display for AggregateFunction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            AggregateFunction::Sum => "SUM",
+            AggregateFunction::Min => "MIN",
+            AggregateFunction::Max => "MAX",
+            AggregateFunction::Replace => "REPLACE",
+            AggregateFunction::ReplaceIfNotNull => "REPLACE_IF_NOT_NULL",
+        })
     }
 }
 
@@ -315,6 +361,11 @@ impl TableDef {
 
     pub fn partition(&self, name: &str) -> Option<&PartitionDef> {
         self.partitions.iter().find(|p| p.name == name)
+    }
+
+    /// Indexes (into `columns`) of the key columns.
+    pub fn key_column_indexes(&self) -> Result<Vec<usize>> {
+        self.column_indexes(&self.key.columns)
     }
 
     /// Indexes (into `columns`) of the partition columns.

@@ -15,6 +15,9 @@
 //! - **Single writer process.** A second process opening the same directory gets
 //!   [`StorageError::Locked`].
 //! - **Leftovers of a crash are removed on open**: files no committed version refers to.
+//! - **Keyed tables** (PRIMARY, UNIQUE, AGGREGATE KEY) keep one row per key through a primary index in
+//!   RocksDB ([`primary_index`]) and per-segment delete vectors ([`delete_vector`]), both changed in the
+//!   same commits as the segments ([`keyed`]).
 //! - **Files brought in from outside** (RESTORE) are staged and verified in `staging/` and become
 //!   segments only through one ordinary commit ([`staging`]).
 //!
@@ -24,9 +27,12 @@ pub mod auto_partition;
 pub mod calendar;
 pub mod catalog;
 mod compaction;
+pub mod delete_vector;
 pub mod error;
 pub mod ids;
+pub mod keyed;
 mod keys;
+pub mod primary_index;
 pub mod pruning;
 pub mod routing;
 pub mod segment;
@@ -41,9 +47,11 @@ pub mod version;
 pub use auto_partition::PartitionExpr;
 pub use calendar::TimeUnit;
 pub use catalog::*;
+pub use delete_vector::DeleteVector;
 pub use error::{Result, StorageError};
 pub use ids::*;
 pub use keys::DIRECTORY_FORMAT_VERSION;
+pub use primary_index::RowLocation;
 pub use pruning::{ColumnRange, ScanFilter};
 pub use segment::{PendingSegment, Segment, SegmentMeta};
 pub use snapshot::{Snapshot, TabletSnapshot};

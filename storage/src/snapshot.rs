@@ -6,11 +6,14 @@
 //! touching the snapshot. The owner releases it (removes the folder) when done. `snapshots/` is emptied
 //! when the store opens: a snapshot never outlives the process that took it.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use crate::delete_vector::DeleteVector;
 use crate::error::{IoContext, Result, StorageError};
-use crate::ids::{PartitionId, TableId, TabletId};
+use crate::ids::{PartitionId, SegmentId, TableId, TabletId};
 use crate::segment::{sync_dir, SegmentMeta};
 use crate::state::MetaState;
 
@@ -23,6 +26,8 @@ pub struct TabletSnapshot {
     pub version: u64,
     /// Each segment with the path of its hard link inside the snapshot folder.
     pub segments: Vec<(SegmentMeta, PathBuf)>,
+    /// The delete vectors of the captured version (keyed tables), by segment.
+    pub deletes: BTreeMap<SegmentId, Arc<DeleteVector>>,
 }
 
 /// A snapshot folder and what it holds.
@@ -77,6 +82,7 @@ fn link_all(dir: &Path, state: &MetaState, tablets: &[TabletId]) -> Result<Vec<T
             partition: version.partition,
             version: version.version,
             segments,
+            deletes: version.deletes.clone(),
         });
     }
     sync_dir(dir)?;

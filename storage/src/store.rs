@@ -9,7 +9,7 @@
 //! Lock order (outer to inner): a table's lock ([`Store::table_lock`]) -> `commit_lock` -> `state`.
 //! `state` is held only to swap an `Arc`, never across I/O.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::{self, File, TryLockError};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -21,9 +21,11 @@ use rocksdb::{Direction, IteratorMode, WriteBatch, WriteOptions, DB};
 
 use crate::catalog::{DatabaseDef, TableDef};
 use crate::compaction::Compactor;
+use crate::delete_vector::DeleteVector;
 use crate::error::{IoContext, Result, StorageError};
 use crate::ids::{SegmentId, TableId, TabletId};
 use crate::keys;
+use crate::primary_index::{self, RowLocation};
 use crate::segment::{
     read_segment_file, segment_file_name, sync_dir, PendingSegment, Segment, SegmentFormat, SegmentMeta,
 };
@@ -117,7 +119,12 @@ impl Store {
         let mut db_options = rocksdb::Options::default();
         db_options.create_if_missing(true);
         db_options.set_paranoid_checks(true);
-        let meta = DB::open(&db_options, dir.join("meta"))?;
+        // Upserts look up every key of a batch in the primary index; most are absent in a bulk load.
+        let mut table_options = rocksdb::BlockBasedOptions::default();
+        table_options.set_bloom_filter(10.0, false);
+        db_options.set_block_based_table_factory(&table_options);
+        // The default column family is opened by name so that batched lookups can address it.
+        let meta = DB::open_cf(&db_options, dir.join("meta"), [rocksdb::DEFAULT_COLUMN_FAMILY_NAME])?;
 
         let (state, max_id) = load_state(&meta, &data_dir)?;
         let persisted_next = read_u64(&meta, keys::NEXT_ID_KEY)?.unwrap_or(1);
@@ -177,9 +184,31 @@ impl Store {
         self.inner.write_segments(tablet, schema, batches)
     }
 
-    /// Reads every row of a committed segment.
+    /// Reads every row of a committed segment, deleted ones included (see [`Store::read_live`]).
     pub fn read_segment(&self, segment: &Segment) -> Result<Vec<RecordBatch>> {
         read_segment_file(segment.path())
+    }
+
+    /// Reads the rows of `segment` that are live in `version` (its delete vector applied).
+    pub fn read_live(&self, version: &TabletVersion, segment: &Segment) -> Result<Vec<RecordBatch>> {
+        read_live_rows(segment, version.deleted(segment.id()).map(|d| d.as_ref()))
+    }
+
+    /// Looks up the primary index entries of `keys` (encoded with [`primary_index::encode_keys`]) in
+    /// `tablet`. The caller holds the table's exclusive lock, so the answer stays true until it commits.
+    pub fn index_lookup(&self, tablet: TabletId, keys: &[&[u8]]) -> Result<Vec<Option<RowLocation>>> {
+        let cf = self.inner.meta.cf_handle(rocksdb::DEFAULT_COLUMN_FAMILY_NAME).ok_or_else(|| {
+            StorageError::Internal("the metadata store has no default column family handle".to_string())
+        })?;
+        // Sorted lookups let RocksDB batch them block by block.
+        let mut order: Vec<usize> = (0..keys.len()).collect();
+        order.sort_unstable_by(|a, b| keys[*a].cmp(keys[*b]));
+        let sorted: Vec<Vec<u8>> = order.iter().map(|i| primary_index::index_key(tablet, keys[*i])).collect();
+        let mut out = vec![None; keys.len()];
+        for (i, result) in order.into_iter().zip(self.inner.meta.batched_multi_get_cf(cf, &sorted, true)) {
+            out[i] = result?.map(|v| primary_index::decode_location(&v)).transpose()?;
+        }
+        Ok(out)
     }
 
     /// Commits a transaction atomically and durably, and returns the state it produced.
@@ -250,8 +279,17 @@ impl Store {
         let tablets: Vec<TabletId> = self.snapshot().tablets.keys().copied().collect();
         let mut n = 0;
         for tablet in tablets {
-            if crate::compaction::compact_tablet(&self.inner, tablet, 2)? {
-                n += 1;
+            // The caller holds no table lock, but a writer may: wait for it.
+            loop {
+                match crate::compaction::compact_tablet(&self.inner, tablet, 2)? {
+                    crate::compaction::Outcome::Merged => n += 1,
+                    crate::compaction::Outcome::Nothing => {}
+                    crate::compaction::Outcome::Busy => {
+                        std::thread::sleep(std::time::Duration::from_millis(5));
+                        continue;
+                    }
+                }
+                break;
             }
         }
         Ok(n)
@@ -391,6 +429,11 @@ impl Inner {
         let mut dirty_records: HashSet<(&'static str, u64)> = HashSet::new();
         let mut pendings: Vec<PendingSegment> = Vec::new();
         let mut grown_tablets = Vec::new();
+        // Primary index changes, in transaction order (range deletes of emptied tablets included).
+        let mut index_writes: Vec<IndexWrite> = Vec::new();
+        // A tablet's version before this commit first changed its segments or deletes: however many
+        // changes the commit makes to it, its version goes up by one.
+        let mut versions_before: HashMap<TabletId, u64> = HashMap::new();
 
         for op in txn.ops {
             match op {
@@ -428,6 +471,9 @@ impl Inner {
                         for t in old.tablets().filter(|t| !new_tablets.contains(t)) {
                             next.tablets.remove(&t);
                             dirty_tablets.insert(t);
+                            if old.key.model.is_keyed() {
+                                index_writes.push(IndexWrite::Clear(t));
+                            }
                         }
                     }
                     for p in &def.partitions {
@@ -439,6 +485,7 @@ impl Inner {
                                     partition: p.id,
                                     version: 1,
                                     segments: Vec::new(),
+                                    deletes: BTreeMap::new(),
                                 }));
                                 dirty_tablets.insert(t);
                             }
@@ -452,10 +499,42 @@ impl Inner {
                         for t in old.tablets() {
                             next.tablets.remove(&t);
                             dirty_tablets.insert(t);
+                            if old.key.model.is_keyed() {
+                                index_writes.push(IndexWrite::Clear(t));
+                            }
                         }
                     }
                     dirty_tables.insert(id);
                 }
+                Op::DeleteRows { tablet, segment, rows } => {
+                    let current = next.tablets.get(&tablet).cloned().ok_or_else(|| {
+                        StorageError::Conflict(format!("tablet {tablet} was dropped while rows were being deleted"))
+                    })?;
+                    let Some(held) = current.segments.iter().find(|s| s.id() == segment) else {
+                        return Err(StorageError::Conflict(format!(
+                            "segment {segment} left tablet {tablet} while rows were being deleted from it"
+                        )));
+                    };
+                    if rows.max().is_some_and(|r| u64::from(r) >= held.meta.rows) {
+                        return Err(StorageError::Internal(format!(
+                            "a delete names a row past the {} rows of segment {segment}",
+                            held.meta.rows
+                        )));
+                    }
+                    let mut version = (*current).clone();
+                    let merged = match version.deletes.get(&segment) {
+                        Some(old) => old.union(&rows),
+                        None => rows,
+                    };
+                    version.deletes.insert(segment, Arc::new(merged));
+                    version.version = *versions_before.entry(tablet).or_insert(current.version) + 1;
+                    next.tablets.insert(tablet, Arc::new(version));
+                    dirty_tablets.insert(tablet);
+                    // Mostly deleted segments are worth merging away.
+                    grown_tablets.push(tablet);
+                }
+                Op::IndexPut { tablet, key, location } => index_writes.push(IndexWrite::Put(tablet, key, location)),
+                Op::IndexDelete { tablet, key } => index_writes.push(IndexWrite::Delete(tablet, key)),
                 Op::PutRecord { kind, id, value } => {
                     next.records.insert((kind.to_string(), id), Arc::new(value));
                     dirty_records.insert((kind, id));
@@ -469,7 +548,12 @@ impl Inner {
                         StorageError::Conflict(format!("tablet {tablet} was dropped while it was being written"))
                     })?;
                     let mut segments = match remove {
-                        SegmentRemoval::All => Vec::new(),
+                        SegmentRemoval::All => {
+                            if next.tables.get(&current.table).is_none_or(|t| t.key.model.is_keyed()) {
+                                index_writes.push(IndexWrite::Clear(tablet));
+                            }
+                            Vec::new()
+                        }
                         SegmentRemoval::Exactly(ids) => {
                             let remove: HashSet<SegmentId> = ids.iter().copied().collect();
                             let kept: Vec<_> =
@@ -495,14 +579,21 @@ impl Inner {
                         grown_tablets.push(tablet);
                     }
                     pendings.extend(add);
+                    let deletes = current
+                        .deletes
+                        .iter()
+                        .filter(|(id, _)| segments.iter().any(|s| s.id() == **id))
+                        .map(|(id, dv)| (*id, dv.clone()))
+                        .collect();
                     next.tablets.insert(
                         tablet,
                         Arc::new(TabletVersion {
                             tablet,
                             table: current.table,
                             partition: current.partition,
-                            version: current.version + 1,
+                            version: *versions_before.entry(tablet).or_insert(current.version) + 1,
                             segments,
+                            deletes,
                         }),
                     );
                     dirty_tablets.insert(tablet);
@@ -528,6 +619,34 @@ impl Inner {
             match next.tablets.get(id) {
                 Some(v) => batch.put(keys::tablet_key(*id), to_json(&v.record())?),
                 None => batch.delete(keys::tablet_key(*id)),
+            }
+            let old_deletes = base.tablets.get(id).map(|v| &v.deletes);
+            let new_deletes = next.tablets.get(id).map(|v| &v.deletes);
+            if new_deletes.is_none() {
+                let (start, end) = keys::delete_vector_range(*id);
+                batch.delete_range(start, end);
+                continue;
+            }
+            for (segment, dv) in new_deletes.into_iter().flatten() {
+                if old_deletes.and_then(|o| o.get(segment)).is_none_or(|o| !Arc::ptr_eq(o, dv)) {
+                    batch.put(keys::delete_vector_key(*id, *segment), dv.encode());
+                }
+            }
+            for segment in old_deletes.into_iter().flat_map(|o| o.keys()) {
+                if new_deletes.is_some_and(|n| !n.contains_key(segment)) {
+                    batch.delete(keys::delete_vector_key(*id, *segment));
+                }
+            }
+        }
+        for write in index_writes {
+            match write {
+                IndexWrite::Put(tablet, key, location) => {
+                    batch.put(primary_index::index_key(tablet, &key), primary_index::encode_location(location))
+                }
+                IndexWrite::Delete(tablet, key) => batch.delete(primary_index::index_key(tablet, &key)),
+                IndexWrite::Clear(tablet) => {
+                    batch.delete_range(primary_index::tablet_prefix(tablet), primary_index::tablet_prefix_end(tablet))
+                }
             }
         }
         for (kind, id) in &dirty_records {
@@ -603,6 +722,28 @@ impl Inner {
         }
         Ok(())
     }
+}
+
+/// Reads a segment's rows without those `deleted` names.
+pub(crate) fn read_live_rows(segment: &Segment, deleted: Option<&DeleteVector>) -> Result<Vec<RecordBatch>> {
+    let batches = read_segment_file(segment.path())?;
+    let Some(deleted) = deleted.filter(|d| !d.is_empty()) else { return Ok(batches) };
+    let mut offset = 0u64;
+    let mut out = Vec::with_capacity(batches.len());
+    for batch in batches {
+        let mask = deleted.live_mask(offset, batch.num_rows());
+        offset += batch.num_rows() as u64;
+        out.push(arrow::compute::filter_record_batch(&batch, &mask)?);
+    }
+    Ok(out)
+}
+
+/// One change to the primary index within a commit.
+enum IndexWrite {
+    Put(TabletId, Vec<u8>, RowLocation),
+    Delete(TabletId, Vec<u8>),
+    /// Every entry of the tablet (it was dropped or all its segments were replaced).
+    Clear(TabletId),
 }
 
 fn remove_path(path: &Path) -> Result<()> {
@@ -714,8 +855,34 @@ fn load_state(db: &DB, data_dir: &Path) -> Result<(MetaState, u64)> {
                 partition: record.partition,
                 version: record.version,
                 segments,
+                deletes: BTreeMap::new(),
             }),
         );
+    }
+    for item in db.iterator(IteratorMode::From(keys::DELETE_VECTOR_PREFIX.as_bytes(), Direction::Forward)) {
+        let (key, value) = item?;
+        if !key.starts_with(keys::DELETE_VECTOR_PREFIX.as_bytes()) {
+            break;
+        }
+        let name = String::from_utf8_lossy(&key).to_string();
+        let (tablet, segment) = keys::parse_delete_vector_key(&key)
+            .ok_or_else(|| StorageError::Corruption(format!("metadata key {name} is not a valid delete vector key")))?;
+        let dv = DeleteVector::decode(&value, &name)?;
+        let version = state
+            .tablets
+            .get_mut(&tablet)
+            .and_then(Arc::get_mut)
+            .ok_or_else(|| StorageError::Corruption(format!("delete vector {name} belongs to no tablet")))?;
+        let Some(held) = version.segments.iter().find(|s| s.id() == segment) else {
+            return Err(StorageError::Corruption(format!("delete vector {name} belongs to no segment of its tablet")));
+        };
+        if dv.max().is_some_and(|r| u64::from(r) >= held.meta.rows) {
+            return Err(StorageError::Corruption(format!(
+                "delete vector {name} names rows past the {} rows of its segment",
+                held.meta.rows
+            )));
+        }
+        version.deletes.insert(segment, Arc::new(dv));
     }
     Ok((state, max_id))
 }

@@ -6,7 +6,9 @@
 //! version at commit so that a change computed from an older version can never lose rows.
 
 use crate::catalog::{DatabaseDef, TableDef};
+use crate::delete_vector::DeleteVector;
 use crate::ids::{DatabaseId, SegmentId, TableId, TabletId};
+use crate::primary_index::RowLocation;
 use crate::segment::PendingSegment;
 
 #[derive(Debug)]
@@ -16,6 +18,9 @@ pub(crate) enum Op {
     PutTable(TableDef),
     DropTable(TableId),
     ChangeSegments { tablet: TabletId, remove: SegmentRemoval, add: Vec<PendingSegment> },
+    DeleteRows { tablet: TabletId, segment: SegmentId, rows: DeleteVector },
+    IndexPut { tablet: TabletId, key: Vec<u8>, location: RowLocation },
+    IndexDelete { tablet: TabletId, key: Vec<u8> },
     PutRecord { kind: &'static str, id: u64, value: Vec<u8> },
     DeleteRecord { kind: &'static str, id: u64 },
 }
@@ -72,6 +77,25 @@ impl Transaction {
         self.ops.push(Op::ChangeSegments { tablet, remove: SegmentRemoval::Exactly(remove), add });
     }
 
+    /// Marks rows of a committed segment deleted (keyed tables). The commit fails if the segment is no
+    /// longer in the tablet.
+    pub fn delete_rows(&mut self, tablet: TabletId, segment: SegmentId, rows: DeleteVector) {
+        if !rows.is_empty() {
+            self.ops.push(Op::DeleteRows { tablet, segment, rows });
+        }
+    }
+
+    /// Points the primary index entry of `key` in `tablet` at `location`. Index changes apply in
+    /// transaction order, after the index range delete of any earlier `overwrite` or table change.
+    pub fn index_put(&mut self, tablet: TabletId, key: Vec<u8>, location: RowLocation) {
+        self.ops.push(Op::IndexPut { tablet, key, location });
+    }
+
+    /// Removes the primary index entry of `key` in `tablet`.
+    pub fn index_delete(&mut self, tablet: TabletId, key: Vec<u8>) {
+        self.ops.push(Op::IndexDelete { tablet, key });
+    }
+
     /// Stores an opaque record owned by a layer above (repositories, jobs): `kind` names the
     /// collection, `id` the record within it.
     pub fn put_record(&mut self, kind: &'static str, id: u64, value: Vec<u8>) {
@@ -87,7 +111,8 @@ impl Transaction {
         self.ops.extend(other.ops);
     }
 
-    /// Replaces everything the tablet holds with `add` (TRUNCATE with no segments, INSERT OVERWRITE).
+    /// Replaces everything the tablet holds with `add` (TRUNCATE with no segments, INSERT OVERWRITE), and
+    /// empties its primary index (the caller indexes `add` with later `index_put`s).
     pub fn overwrite(&mut self, tablet: TabletId, add: Vec<PendingSegment>) {
         self.ops.push(Op::ChangeSegments { tablet, remove: SegmentRemoval::All, add });
     }

@@ -279,9 +279,20 @@ pub fn values_to_array(values: &[Value], ty: &ColumnType) -> Result<ArrayRef> {
                 .ok_or_else(|| StorageError::Internal("decimal array".into()))?
                 .clone()
                 .with_precision_and_scale(p, s)?;
+            // The declared precision is a promise the Parquet writer relies on (DECIMAL(9, s) is stored
+            // as 32 bits): a value that does not fit is refused, never cut down.
+            a.validate_decimal_precision(p)
+                .map_err(|_| StorageError::InvalidInput(format!("a value does not fit column type {ty}")))?;
             Arc::new(a)
         }
-        ColumnType::Float => build!(Float32Array, Float, |x: f64| ok(x as f32)),
+        ColumnType::Float => build!(Float32Array, Float, |x: f64| {
+            let narrowed = x as f32;
+            if narrowed.is_infinite() && x.is_finite() {
+                Err(())
+            } else {
+                Ok(narrowed)
+            }
+        }),
         ColumnType::Double => build!(Float64Array, Float, ok),
         ColumnType::Char(_) | ColumnType::Varchar(_) | ColumnType::String => build!(StringArray, String, ok),
         ColumnType::Date => build!(Date32Array, Date, ok),

@@ -21,7 +21,9 @@ use std::time::Duration;
 use parking_lot::Mutex;
 use tessera_backup::timestamp::now_ms;
 use tessera_backup::{ManifestTablet, Repository};
-use tessera_storage::{StagedFile, Store, TableDef, TableId, TableState, TabletId, Transaction};
+use tessera_storage::{
+    RowLocation, SegmentId, StagedFile, Store, TableDef, TableId, TableState, TabletId, Transaction,
+};
 
 use super::job::{common_error, STATUS_OK};
 use super::restore_check::plan as plan_table;
@@ -216,10 +218,41 @@ fn steps(store: &Store, repository: &Repository, job: &RestoreControl, plan: &Re
             std::thread::sleep(plan.file_delay);
         }
     }
+    // Rebuilding keyed tables' primary index reads the key columns of every restored file: done here,
+    // before the commit takes the DDL and table locks.
+    let index = index_entries(plan, &staged)?;
     check(job, plan)?;
     enter(store, job, plan, RestoreState::Commit, |r| r.download_finished_ms = Some(now_ms()))?;
     enter(store, job, plan, RestoreState::Committing, |_| {})?;
-    commit(store, job, plan, &staged)
+    commit(store, job, plan, &staged, &index)
+}
+
+/// Primary index entries of the live rows of every staged file of a keyed table, by source tablet and
+/// segment (locations name the source segment; the commit substitutes the adopted one).
+type IndexEntries = HashMap<(TabletId, SegmentId), Vec<(Vec<u8>, RowLocation)>>;
+
+fn index_entries(plan: &RestorePlan, staged: &HashMap<String, StagedFile>) -> Result<IndexEntries, String> {
+    let mut out = HashMap::new();
+    for table in plan.tables.iter().filter(|t| t.definition.key.model.is_keyed()) {
+        for tablet in table.definition.tablets() {
+            let Some(manifest_tablet) = plan.tablets.get(&tablet) else { continue };
+            for meta in &manifest_tablet.segments {
+                let file = staged
+                    .get(&meta.checksum)
+                    .ok_or_else(|| common_error(&format!("data file {} was not staged", meta.checksum)))?;
+                let deleted = manifest_tablet.deleted(meta.id).map_err(|e| common_error(&e.to_string()))?;
+                let entries = tessera_storage::keyed::index_entries_from_file(
+                    &table.definition,
+                    &file.path,
+                    meta.id,
+                    deleted.as_ref(),
+                )
+                .map_err(|e| common_error(&e.to_string()))?;
+                out.insert((tablet, meta.id), entries);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Builds and commits the one transaction that makes the restore visible.
@@ -228,6 +261,7 @@ fn commit(
     job: &RestoreControl,
     plan: &RestorePlan,
     staged: &HashMap<String, StagedFile>,
+    index: &IndexEntries,
 ) -> Result<(), String> {
     let failed = |e: &dyn std::fmt::Display| common_error(&e.to_string());
     let _ddl = plan.ddl.lock();
@@ -257,23 +291,41 @@ fn commit(
             .map_err(|e| failed(&e))?;
         txn.put_table(table_plan.definition);
         for source in &table_plan.tablets {
-            let segments = plan.tablets.get(&source.source).map(|t| t.segments.as_slice()).ok_or_else(|| {
+            let manifest_tablet = plan.tablets.get(&source.source).ok_or_else(|| {
                 common_error(&format!("the snapshot's manifest has no tablet {} (damaged snapshot)", source.source))
             })?;
             let schema = table.definition.arrow_schema();
-            let mut pending = Vec::with_capacity(segments.len());
-            for meta in segments {
+            let mut pending = Vec::with_capacity(manifest_tablet.segments.len());
+            // Keyed tables: the deleted rows of each new segment, and the primary index of its live rows
+            // (rebuilt from the files: the index is not part of a snapshot).
+            let mut after = Transaction::new();
+            for meta in &manifest_tablet.segments {
                 let file = staged
                     .get(&meta.checksum)
                     .ok_or_else(|| common_error(&format!("data file {} was not staged", meta.checksum)))?;
                 store.check_staged(file, meta, &schema).map_err(|e| failed(&e))?;
-                pending.push(store.adopt_staged(file, source.target, meta).map_err(|e| failed(&e))?);
+                let deleted = manifest_tablet.deleted(meta.id).map_err(|e| common_error(&e.to_string()))?;
+                let segment = store.adopt_staged(file, source.target, meta).map_err(|e| failed(&e))?;
+                if table.definition.key.model.is_keyed() {
+                    // Cloned, not taken: one snapshot table may be restored under two names.
+                    let entries = index.get(&(source.source, meta.id)).cloned().ok_or_else(|| {
+                        common_error(&format!("no index entries were prepared for data file {}", meta.checksum))
+                    })?;
+                    for (key, location) in entries {
+                        after.index_put(source.target, key, RowLocation { segment: segment.meta.id, ..location });
+                    }
+                }
+                if let Some(deleted) = deleted {
+                    after.delete_rows(source.target, segment.meta.id, deleted);
+                }
+                pending.push(segment);
             }
             if source.replace {
                 txn.overwrite(source.target, pending);
             } else {
                 txn.append(source.target, pending);
             }
+            txn.extend(after);
         }
     }
     // A cancel that arrived while the files were linked still wins: nothing is committed yet.

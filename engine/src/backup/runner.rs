@@ -181,6 +181,7 @@ fn steps(
                         partition: t.partition,
                         version: t.version,
                         segments: t.segments.iter().map(|(meta, _)| meta.clone()).collect(),
+                        deletes: ManifestTablet::encode_deletes(t.deletes.iter().map(|(id, dv)| (id, dv.as_ref()))),
                     })
                     .collect(),
             })

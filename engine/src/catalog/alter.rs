@@ -70,6 +70,7 @@ pub(crate) fn alter_table(session: &mut Session, name: &ObjectName, op: AlterTab
         }
         AlterTableOp::AddColumn { column, after } => {
             let new = build::column_def(&def.name, &column)?;
+            super::key_model::check_column(&def.name, def.key.model, &new, false)?;
             if def.column(&new.name).is_some() {
                 return Err(EngineError::AlreadyExists(format!(
                     "Duplicate column name '{}' in table {}",
@@ -179,12 +180,20 @@ fn rewrite_segments(
         }
         let mut batches = Vec::new();
         for segment in &version.segments {
-            for batch in store.read_segment(segment)? {
+            for batch in store.read_live(version, segment)? {
                 batches.push(f(&batch, schema.clone())?);
             }
         }
-        let written = store.write_segments(tablet, &schema, &batches)?;
-        txn.replace(tablet, version.segments.iter().map(|s| s.id()).collect(), written);
+        let removed = version.segments.iter().map(|s| s.id()).collect();
+        if new.key.model.is_keyed() {
+            // Rows move to new files: their index entries follow, after the replace.
+            let mut index = Transaction::new();
+            let written = store.write_keyed(new, tablet, &batches, &mut index)?;
+            txn.replace(tablet, removed, written);
+            txn.extend(index);
+        } else {
+            txn.replace(tablet, removed, store.write_segments(tablet, &schema, &batches)?);
+        }
     }
     Ok(())
 }

@@ -6,6 +6,7 @@ use tessera_storage::{
     TableId, TabletId, Transaction,
 };
 
+use super::key_model;
 use super::resolve;
 use super::table_builder as build;
 use crate::error::{EngineError, Result};
@@ -92,7 +93,7 @@ pub(crate) fn create_table(session: &mut Session, create: CreateTable) -> Result
         return Err(EngineError::AlreadyExists(format!("Table '{table_name}' already exists")));
     }
 
-    let columns: Vec<ColumnDef> = match (&query_output, create.columns.is_empty()) {
+    let mut columns: Vec<ColumnDef> = match (&query_output, create.columns.is_empty()) {
         (Some(output), true) => output
             .schema
             .fields()
@@ -106,6 +107,7 @@ pub(crate) fn create_table(session: &mut Session, create: CreateTable) -> Result
                     nullable: true,
                     default: None,
                     comment: None,
+                    aggregate: None,
                 })
             })
             .collect::<Result<_>>()?,
@@ -124,8 +126,12 @@ pub(crate) fn create_table(session: &mut Session, create: CreateTable) -> Result
         }
     }
     build::check_unique_columns(&table_name, &columns)?;
-    let key = build::key_desc(&table_name, &columns, create.key.as_ref())?;
-    let distribution = build::distribution(&table_name, &columns, create.distribution.as_ref())?;
+    let specs = (!create.columns.is_empty()).then_some(create.columns.as_slice());
+    let key = key_model::key_desc(&table_name, &mut columns, specs, create.key.as_ref())?;
+    let distribution = match (&create.distribution, key_model::default_distribution(&key)) {
+        (None, Some(default)) => default,
+        (spec, _) => build::distribution(&table_name, &columns, spec.as_ref())?,
+    };
     let properties = build::properties(&table_name, &create.properties)?;
     let store = &shared.store;
     let mut def = TableDef {
@@ -182,6 +188,7 @@ pub(crate) fn create_table(session: &mut Session, create: CreateTable) -> Result
         }
     }
 
+    key_model::check_table(&def)?;
     // Dynamic partitions exist from the start; partitions an AS SELECT's rows need are made with them.
     let now = super::dynamic_partition::utc_moment(shared.clock.now_ms())?;
     if let Some(next) = super::dynamic_partition::updated(store, &def, now)? {
@@ -199,7 +206,7 @@ pub(crate) fn create_table(session: &mut Session, create: CreateTable) -> Result
     txn.put_table(def.clone());
     let mut rows = 0;
     if query_output.is_some() {
-        rows = crate::dml::write_rows(store, &def, &conformed, None, &mut txn)?;
+        rows = crate::dml::write_rows(store, &def, &conformed, None, crate::dml::Target::New, &mut txn)?;
     }
     store.commit(txn)?;
     if create.as_query.is_some() {

@@ -5,12 +5,12 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use tessera_sql::{ColumnSpec, DistributionSpec, KeyKind, Literal, PartitionSpec, PartitionValues, SqlType};
+use tessera_sql::{ColumnSpec, DistributionSpec, Literal, PartitionSpec, PartitionValues, SqlType};
 use tessera_storage::catalog::MAX_DECIMAL_PRECISION;
 use tessera_storage::value::compare_tuples;
 use tessera_storage::{
-    ColumnDef, ColumnType, DefaultValue, Distribution, KeyDesc, KeyModel, PartitionBound, PartitionDef, PartitionId,
-    PartitionKind, TableDef, TabletId, Value,
+    ColumnDef, ColumnType, DefaultValue, Distribution, PartitionBound, PartitionDef, PartitionId, PartitionKind,
+    TableDef, TabletId, Value,
 };
 
 use crate::error::{EngineError, Result};
@@ -136,7 +136,14 @@ pub(crate) fn column_def(table: &str, spec: &ColumnSpec) -> Result<ColumnDef> {
             Some(DefaultValue::Value(value))
         }
     };
-    Ok(ColumnDef { name: spec.name.clone(), column_type, nullable, default, comment: spec.comment.clone() })
+    Ok(ColumnDef {
+        name: spec.name.clone(),
+        column_type,
+        nullable,
+        default,
+        comment: spec.comment.clone(),
+        aggregate: spec.aggregate.map(super::key_model::aggregate_function),
+    })
 }
 
 pub(crate) fn check_unique_columns(table: &str, columns: &[ColumnDef]) -> Result<()> {
@@ -151,52 +158,6 @@ pub(crate) fn check_unique_columns(table: &str, columns: &[ColumnDef]) -> Result
 
 fn is_float(ty: &ColumnType) -> bool {
     matches!(ty, ColumnType::Float | ColumnType::Double)
-}
-
-/// The key of a DUPLICATE KEY table: given columns must be a prefix of the schema; by default the first
-/// (up to three) columns that can be keys.
-pub(crate) fn key_desc(table: &str, columns: &[ColumnDef], key: Option<&tessera_sql::KeySpec>) -> Result<KeyDesc> {
-    let Some(key) = key else {
-        let columns: Vec<String> =
-            columns.iter().take(3).take_while(|c| !is_float(&c.column_type)).map(|c| c.name.clone()).collect();
-        return Ok(KeyDesc { model: KeyModel::Duplicate, columns });
-    };
-    match key.kind {
-        KeyKind::Duplicate => {}
-        KeyKind::Primary => {
-            return Err(EngineError::Unsupported(format!(
-                "table {table}: PRIMARY KEY tables are not supported yet; use DUPLICATE KEY"
-            )))
-        }
-        KeyKind::Unique => {
-            return Err(EngineError::Unsupported(format!(
-                "table {table}: UNIQUE KEY tables are not supported yet; use DUPLICATE KEY"
-            )))
-        }
-        KeyKind::Aggregate => {
-            return Err(EngineError::Unsupported(format!(
-                "table {table}: AGGREGATE KEY tables are not supported yet; use DUPLICATE KEY"
-            )))
-        }
-    }
-    if key.columns.is_empty() {
-        return Err(invalid(format!("table {table}: DUPLICATE KEY needs at least one column")));
-    }
-    for (i, name) in key.columns.iter().enumerate() {
-        let Some(column) = columns.iter().find(|c| &c.name == name) else {
-            return Err(invalid(format!("table {table}: key column {name} does not exist")));
-        };
-        if columns.get(i).map(|c| &c.name) != Some(name) {
-            return Err(invalid(format!(
-                "table {table}: key columns must be the first columns of the table, in order (key column {name} is not column {})",
-                i + 1
-            )));
-        }
-        if is_float(&column.column_type) {
-            return Err(invalid(format!("table {table}: {} column {name} cannot be a key column", column.column_type)));
-        }
-    }
-    Ok(KeyDesc { model: KeyModel::Duplicate, columns: key.columns.clone() })
 }
 
 /// The distribution (bucketing) of a table.

@@ -2,7 +2,8 @@
 //!
 //! `scan` prunes in three steps, cheapest first: partitions (by their bounds), buckets (by hashing the
 //! equality values of the bucketing columns), segments (by their min/max statistics). The surviving
-//! files go to DataFusion's Parquet scan with the filters as its predicate (row-group and page pruning).
+//! files go to DataFusion's Parquet scan with the filters as its predicate (row-group and page pruning),
+//! each with a row selection that skips its deleted rows when it has a delete vector (keyed tables).
 //! Filters are reported `Inexact`, so DataFusion still applies them row by row: pruning can only skip
 //! work, never change a result.
 
@@ -17,6 +18,7 @@ use datafusion::common::stats::Precision;
 use datafusion::common::{DFSchema, Statistics};
 use datafusion::datasource::listing::PartitionedFile;
 use datafusion::datasource::object_store::ObjectStoreUrl;
+use datafusion::datasource::physical_plan::parquet::ParquetRowSelection;
 use datafusion::datasource::physical_plan::{FileGroup, FileScanConfigBuilder, ParquetSource};
 use datafusion::datasource::source::DataSourceExec;
 use datafusion::datasource::{TableProvider, TableType};
@@ -71,6 +73,18 @@ pub(crate) struct TesseraTable {
 }
 
 impl TesseraTable {
+    /// The whole table `def` at `state`.
+    pub(crate) fn whole(qualified_name: &str, def: Arc<TableDef>, state: Arc<MetaState>) -> Self {
+        TesseraTable {
+            qualified_name: qualified_name.to_string(),
+            schema: def.arrow_schema(),
+            def,
+            state,
+            scans: Default::default(),
+            only_segments: None,
+        }
+    }
+
     /// A table that reads only the given segments of `def` at `state`.
     pub(crate) fn for_segments(
         qualified_name: &str,
@@ -160,10 +174,19 @@ impl TableProvider for TesseraTable {
                     if !filter.keeps_segment(&segment.meta) {
                         continue;
                     }
+                    let live = version.live_rows(segment);
+                    if live == 0 {
+                        continue;
+                    }
                     report.segments.0 += 1;
-                    report.rows += segment.meta.rows;
+                    report.rows += live;
                     let path = segment.path().to_string_lossy().to_string();
-                    files.push((PartitionedFile::new(path, segment.meta.bytes), segment.meta.bytes));
+                    let mut file = PartitionedFile::new(path, segment.meta.bytes);
+                    if let Some(deleted) = version.deleted(segment.id()) {
+                        // Deleted rows (keyed tables) are never decoded.
+                        file = file.with_extension(ParquetRowSelection::new(deleted.live_selection(segment.meta.rows)));
+                    }
+                    files.push((file, segment.meta.bytes));
                 }
             }
         }

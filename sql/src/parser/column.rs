@@ -1,11 +1,11 @@
-//! Column definitions: `name type [NULL | NOT NULL] [DEFAULT literal] [COMMENT "..."]`, and the column
+//! Column definitions: `name type [agg_type] [NULL | NOT NULL] [DEFAULT literal] [COMMENT "..."]`, and the column
 //! types StarRocks knows (parsed by hand as a word plus optional parenthesized integers).
 
 use sqlparser::tokenizer::Token;
 
 use super::tokens::{describe, LiteralOptions};
 use super::StmtParser;
-use crate::ast::{ColumnSpec, SqlType};
+use crate::ast::{AggregateKind, ColumnSpec, SqlType};
 use crate::error::ParseError;
 
 /// StarRocks aggregate types that may follow a column type in an AGGREGATE KEY table.
@@ -30,7 +30,7 @@ impl StmtParser<'_> {
             return Err(self.expected(&format!("a type for column {name}")));
         }
         let data_type = self.sql_type()?;
-        let mut column = ColumnSpec { name, data_type, nullable: None, default: None, comment: None };
+        let mut column = ColumnSpec { name, data_type, nullable: None, default: None, comment: None, aggregate: None };
         self.column_attributes(&mut column)?;
         Ok(column)
     }
@@ -57,7 +57,26 @@ impl StmtParser<'_> {
                 column.comment = Some(self.string_literal("a quoted string after COMMENT")?);
             } else if let Some(word) = self.peek_keyword_text() {
                 if AGGREGATE_TYPES.contains(&word.as_str()) {
-                    return Err(self.error_here(format!("aggregate columns ({word}) are not supported yet")));
+                    let kind = match word.as_str() {
+                        "SUM" => AggregateKind::Sum,
+                        "MIN" => AggregateKind::Min,
+                        "MAX" => AggregateKind::Max,
+                        "REPLACE" => AggregateKind::Replace,
+                        "REPLACE_IF_NOT_NULL" => AggregateKind::ReplaceIfNotNull,
+                        _ => {
+                            return Err(self.error_here(format!(
+                                "aggregate type {word} is not supported (column {}); use SUM, MIN, MAX, REPLACE or \
+                                 REPLACE_IF_NOT_NULL",
+                                column.name
+                            )))
+                        }
+                    };
+                    if column.aggregate.is_some() {
+                        return Err(self.error_here(format!("column {}: aggregate type given twice", column.name)));
+                    }
+                    self.p.next_token();
+                    column.aggregate = Some(kind);
+                    continue;
                 }
                 if word == "AUTO_INCREMENT" || word == "KEY" || word == "AS" {
                     return Err(

@@ -1,4 +1,4 @@
-//! Queries and DML: SELECT / WITH / VALUES queries, INSERT INTO / OVERWRITE, DELETE, and EXPLAIN.
+//! Queries and DML: SELECT / WITH / VALUES queries, INSERT INTO / OVERWRITE, DELETE, UPDATE, and EXPLAIN.
 //!
 //! The standard parts (the query, the INSERT source, the DELETE condition, the explained query) are
 //! parsed by sqlparser's own functions and kept as sqlparser AST; only the Tessera-specific framing
@@ -93,6 +93,41 @@ impl StmtParser<'_> {
             return Err(self.expected("WHERE or end of statement"));
         }
         Ok(Statement::Delete { table, selection })
+    }
+
+    /// `UPDATE [db.]t SET c = expr [, c = expr ...] [FROM table_refs] [WHERE expr]`.
+    pub(crate) fn update(&mut self) -> Result<Statement, ParseError> {
+        self.expect_word("UPDATE")?;
+        let table = self.object_name("table name")?;
+        self.expect_word("SET")?;
+        let mut assignments = Vec::new();
+        loop {
+            let column = self.ident("column name")?;
+            if !self.consume(&Token::Eq) {
+                return Err(self.expected(&format!("= after column {column} in SET")));
+            }
+            let expr = self.p.parse_expr();
+            assignments.push((column, expr.map_err(|e| self.sqlparser_error(e))?));
+            if !self.consume(&Token::Comma) {
+                break;
+            }
+        }
+        let from = if self.parse_word("FROM") {
+            let tables = self.p.parse_comma_separated(|p| p.parse_table_and_joins());
+            tables.map_err(|e| self.sqlparser_error(e))?
+        } else {
+            Vec::new()
+        };
+        let selection = if self.parse_word("WHERE") {
+            let expr = self.p.parse_expr();
+            Some(expr.map_err(|e| self.sqlparser_error(e))?)
+        } else {
+            None
+        };
+        if !self.at_statement_end() {
+            return Err(self.expected("FROM, WHERE or end of statement"));
+        }
+        Ok(Statement::Update { table, assignments, from, selection })
     }
 
     /// `EXPLAIN [ANALYZE] [VERBOSE] [FORMAT [=] fmt] <query>`.

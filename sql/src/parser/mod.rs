@@ -105,6 +105,7 @@ impl<'a> StmtParser<'a> {
             "DESC" | "DESCRIBE" => self.describe(),
             "INSERT" => self.insert(),
             "DELETE" => self.delete(),
+            "UPDATE" => self.update(),
             "EXPLAIN" => self.explain(),
             "BACKUP" => self.backup(),
             "RESTORE" => self.restore(),

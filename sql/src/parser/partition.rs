@@ -189,7 +189,8 @@ impl StmtParser<'_> {
         if self.consume(&Token::LBracket) {
             let lower = self.value_tuple(false)?;
             self.expect(&Token::Comma)?;
-            let upper = self.value_tuple(false)?;
+            // SHOW CREATE TABLE writes a last range partition as `[(lo), (MAXVALUE))`.
+            let upper = self.value_tuple(true)?;
             if self.p.peek_token_ref().token != Token::RParen {
                 return Err(self.expected("')' closing the half-open range [(...), (...))"));
             }

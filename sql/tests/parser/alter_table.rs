@@ -75,6 +75,7 @@ fn add_column() {
                 nullable: Some(false),
                 default: Some(Literal::String("n/a".into())),
                 comment: Some("c".into()),
+                aggregate: None,
             },
             after: None,
         }

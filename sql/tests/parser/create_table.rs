@@ -3,12 +3,12 @@
 
 use crate::common::{assert_err_contains, create_table, name, qualified, sqlparser_query, strings};
 use tessera_sql::{
-    ColumnSpec, CreateTable, DistributionSpec, KeyKind, KeySpec, Literal, PartitionBy, PartitionKind, PartitionSpec,
-    PartitionValues, SqlType,
+    AggregateKind, ColumnSpec, CreateTable, DistributionSpec, KeyKind, KeySpec, Literal, PartitionBy, PartitionKind,
+    PartitionSpec, PartitionValues, SqlType,
 };
 
 fn column(name: &str, data_type: SqlType) -> ColumnSpec {
-    ColumnSpec { name: name.into(), data_type, nullable: None, default: None, comment: None }
+    ColumnSpec { name: name.into(), data_type, nullable: None, default: None, comment: None, aggregate: None }
 }
 
 #[test]
@@ -180,12 +180,24 @@ fn column_attributes_in_any_order() {
 }
 
 #[test]
-fn column_attribute_errors() {
-    assert_err_contains("CREATE TABLE t (a INT SUM)", "aggregate columns (SUM) are not supported yet");
-    assert_err_contains(
-        "CREATE TABLE t (a INT replace_if_not_null)",
-        "aggregate columns (REPLACE_IF_NOT_NULL) are not supported yet",
+fn aggregate_columns() {
+    let t = create_table(
+        "CREATE TABLE t (k INT, s BIGINT SUM DEFAULT '0', m INT max NOT NULL, r STRING REPLACE_IF_NOT_NULL) \
+         AGGREGATE KEY(k)",
     );
+    let kinds: Vec<_> = t.columns.iter().map(|c| c.aggregate).collect();
+    assert_eq!(
+        kinds,
+        vec![None, Some(AggregateKind::Sum), Some(AggregateKind::Max), Some(AggregateKind::ReplaceIfNotNull)]
+    );
+    assert_eq!(t.columns[2].nullable, Some(false));
+    assert_eq!(t.columns[1].default, Some(Literal::String("0".into())));
+}
+
+#[test]
+fn column_attribute_errors() {
+    assert_err_contains("CREATE TABLE t (a INT HLL_UNION)", "aggregate type HLL_UNION is not supported (column a)");
+    assert_err_contains("CREATE TABLE t (a INT SUM MAX)", "column a: aggregate type given twice");
     assert_err_contains("CREATE TABLE t (a INT NULL NOT NULL)", "NULL / NOT NULL given twice");
     assert_err_contains("CREATE TABLE t (a INT DEFAULT 1 DEFAULT 2)", "DEFAULT given twice");
     assert_err_contains("CREATE TABLE t (a INT DEFAULT)", "expected a literal after DEFAULT");

@@ -1,7 +1,10 @@
 //! INSERT INTO / INSERT OVERWRITE (targets, PARTITION and column lists, VALUES or query sources)
 //! and DELETE.
 
-use crate::common::{assert_err_contains, name, parse, qualified, sqlparser_expr, sqlparser_query, strings};
+use crate::common::{
+    assert_err_contains, name, parse, qualified, sqlparser_expr, sqlparser_query, sqlparser_statement, strings,
+};
+use sqlparser::ast as sp;
 use tessera_sql::{Insert, Literal, Statement};
 
 fn insert(sql: &str) -> Insert {
@@ -119,4 +122,36 @@ fn delete() {
     assert_err_contains("DELETE t WHERE a = 1", "expected FROM, found t");
     assert_err_contains("DELETE FROM t WHERE", "expected an expression, found end of input");
     assert_err_contains("DELETE FROM t PARTITION p WHERE a = 1", "expected WHERE or end of statement, found PARTITION");
+}
+
+#[test]
+fn update() {
+    assert_eq!(
+        parse("UPDATE db.T SET v = v + 1, Note = 'x' WHERE k IN (SELECT k FROM u);"),
+        Statement::Update {
+            table: qualified("db", "t"),
+            assignments: vec![("v".into(), sqlparser_expr("v + 1")), ("note".into(), sqlparser_expr("'x'"))],
+            from: vec![],
+            selection: Some(sqlparser_expr("k IN (SELECT k FROM u)")),
+        }
+    );
+    assert_eq!(
+        parse("update t set v = 0"),
+        Statement::Update {
+            table: name("t"),
+            assignments: vec![("v".into(), sqlparser_expr("0"))],
+            from: vec![],
+            selection: None
+        }
+    );
+    let Statement::Update { from, .. } = parse("UPDATE t SET v = s.v FROM s JOIN u ON s.k = u.k, w WHERE t.k = s.k")
+    else {
+        panic!("not an UPDATE")
+    };
+    let sp::Statement::Query(q) = sqlparser_statement("SELECT 1 FROM s JOIN u ON s.k = u.k, w") else { panic!() };
+    let sp::SetExpr::Select(select) = *q.body else { panic!() };
+    assert_eq!(from, select.from);
+    assert_err_contains("UPDATE t v = 1", "expected SET, found v");
+    assert_err_contains("UPDATE t SET v 1", "expected = after column v in SET, found 1");
+    assert_err_contains("UPDATE t SET v = 1 LIMIT 3", "expected FROM, WHERE or end of statement, found LIMIT");
 }

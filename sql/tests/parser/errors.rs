@@ -48,8 +48,8 @@ fn unsupported_statements_are_named() {
     let e = parse_err("GRANT SELECT ON db.t TO bob");
     assert_eq!(e.message, "unsupported statement: GRANT SELECT ON ...");
     assert_eq!((e.line, e.column), (Some(1), Some(1)));
-    let e = parse_err("  UPDATE t SET a = 1");
-    assert_eq!(e.message, "unsupported statement: UPDATE t SET ...");
+    let e = parse_err("  MERGE INTO t USING u ON t.a = u.a");
+    assert_eq!(e.message, "unsupported statement: MERGE INTO t ...");
     assert_eq!((e.line, e.column), (Some(1), Some(3)));
     let e = parse_err("SET x = 1");
     assert_eq!(e.message, "unsupported statement: SET x = ...");

@@ -259,3 +259,14 @@ fn expression_errors() {
         "expected RANGE, LIST, date_trunc(...), time_slice(...) or a partition column name after PARTITION BY, found (",
     );
 }
+
+/// SHOW CREATE TABLE writes the last range partition as `[(lo), (MAXVALUE))`; that must parse back.
+#[test]
+fn fixed_range_upper_bound_may_be_maxvalue() {
+    let t = create_table("CREATE TABLE t (a INT) PARTITION BY RANGE(a) (PARTITION p VALUES [(\"40\"), (MAXVALUE)))");
+    let partitions = t.partition_by.unwrap().partitions;
+    assert_eq!(
+        partitions[0].values,
+        PartitionValues::Fixed(vec![Literal::String("40".into())], vec![Literal::MaxValue])
+    );
+}
