@@ -132,7 +132,8 @@ impl fmt::Display for TimeUnit {
 fn week_suffix(date: NaiveDate) -> String {
     let year = date.year();
     let january_first = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(date);
-    let saturday = date + TimeDelta::days(i64::from(6 - date.weekday().num_days_from_sunday()));
+    let saturday =
+        date.checked_add_signed(TimeDelta::days(i64::from(6 - date.weekday().num_days_from_sunday()))).unwrap_or(date);
     let mut week = if saturday.year() > year {
         1
     } else {

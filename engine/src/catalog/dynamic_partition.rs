@@ -254,7 +254,7 @@ impl DynamicPartition {
             TimeUnit::Week => {
                 let day = TimeUnit::Week.add(now, offset)?.date();
                 let back = (day.weekday().number_from_monday() + 7 - self.start_day_of_week) % 7;
-                (day - TimeDelta::days(i64::from(back))).and_hms_opt(0, 0, 0)
+                day.checked_sub_signed(TimeDelta::days(i64::from(back)))?.and_hms_opt(0, 0, 0)
             }
             TimeUnit::Month => {
                 // Before the month's first day, the current partition is the one that began last month.
