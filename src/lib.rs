@@ -30,6 +30,6 @@
 //! FILES("path" = "...", "format" = "parquet")`.
 
 pub use tessera_engine::{
-    BackupState, Database, EngineError, InterruptHandle, JobHook, JobSummary, Options, ProgressHandle, RestoreHook,
-    RestoreState, RestoreSummary, Result, ScanReport, Session, StatementResult, StoreOptions,
+    BackupState, Clock, Database, EngineError, InterruptHandle, JobHook, JobSummary, Options, ProgressHandle,
+    RestoreHook, RestoreState, RestoreSummary, Result, ScanReport, Session, StatementResult, StoreOptions,
 };

@@ -116,6 +116,13 @@ fn cancel_before_the_commit_changes_nothing() {
     setup(&db, location.path());
     let job = start_restore(&db, "RESTORE SNAPSHOT d.s FROM r");
     wait_for_state(&db, job, RestoreState::Downloading);
+    // The job enters DOWNLOADING just before it stages its first file: wait for that file.
+    for _ in 0..6000 {
+        if staging_entries(&db) > 0 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
     assert!(staging_entries(&db) > 0, "the job stages its files");
     let err = db.session().execute_one("RESTORE SNAPSHOT d.s FROM r").unwrap_err();
     assert!(err.to_string().contains("Can only run one backup or restore job of a database at same time"), "{err}");

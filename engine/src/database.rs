@@ -13,6 +13,7 @@ use crate::backup::manager::BackupManager;
 use crate::backup::{JobSummary, RestoreSummary};
 use crate::datafusion_adapter::context::base_state;
 use crate::error::{EngineError, Result};
+use crate::partition_scheduler::{Clock, PartitionScheduler};
 use crate::session::Session;
 
 /// How to open a database.
@@ -33,6 +34,13 @@ pub struct Options {
     pub backup_hook: Option<JobHook>,
     /// Like `backup_hook`, for restore jobs; also called with FINISHED right after the restore's commit.
     pub restore_hook: Option<RestoreHook>,
+    /// Where "now" comes from for dynamic partitioning (the system clock by default; UTC).
+    pub clock: Clock,
+    /// How often a background thread brings dynamic partitions up to date (StarRocks'
+    /// `dynamic_partition_check_interval_seconds`: 600 s by default). They are also brought up to date
+    /// when the database opens, when a table is created, and by [`Database::run_dynamic_partitions`].
+    /// Zero: no background thread.
+    pub dynamic_partition_interval: std::time::Duration,
 }
 
 /// A callback told of restore job state changes (see [`Options::restore_hook`]).
@@ -64,6 +72,8 @@ impl Default for Options {
             backup_timeout: None,
             backup_hook: None,
             restore_hook: None,
+            clock: Clock::system(),
+            dynamic_partition_interval: std::time::Duration::from_secs(600),
         }
     }
 }
@@ -82,6 +92,10 @@ pub(crate) struct Shared {
     /// Serializes statements that change the catalog (CREATE/DROP/ALTER), so that checking a name and
     /// committing it cannot interleave. Lock order: `ddl` -> table lock -> storage commit.
     pub(crate) ddl: Arc<Mutex<()>>,
+    /// "Now" for dynamic partitioning.
+    pub(crate) clock: Clock,
+    /// The dynamic partition thread; stopped first when the database closes (it holds the store).
+    partition_scheduler: PartitionScheduler,
     /// Kept so that a temporary database's directory lives as long as the database.
     _temp_dir: Option<tempfile::TempDir>,
 }
@@ -126,9 +140,22 @@ impl Database {
             .map_err(|e| EngineError::Io(format!("cannot start the query runtime: {e}")))?;
         let base_state = base_state(options.threads);
         let backups = BackupManager::load(&store)?;
+        let store = Arc::new(store);
+        let ddl = Arc::new(Mutex::new(()));
+        // Tables are brought up to date before anything else can run; a failure is logged and retried
+        // by the background thread, so that a database always opens.
+        if let Err(e) = crate::partition_scheduler::run_pass(&store, &ddl, &options.clock) {
+            log::warn!("dynamic partitioning at open: {e}");
+        }
+        let partition_scheduler = PartitionScheduler::start(
+            store.clone(),
+            ddl.clone(),
+            options.clock.clone(),
+            options.dynamic_partition_interval,
+        );
         Ok(Database {
             shared: Arc::new(Shared {
-                store: Arc::new(store),
+                store,
                 backups,
                 backup_file_delay: options.backup_file_delay,
                 backup_timeout: options.backup_timeout,
@@ -136,7 +163,9 @@ impl Database {
                 restore_hook: options.restore_hook.clone(),
                 runtime: Some(runtime),
                 base_state,
-                ddl: Arc::new(Mutex::new(())),
+                ddl,
+                clock: options.clock.clone(),
+                partition_scheduler,
                 _temp_dir: temp_dir,
             }),
         })
@@ -163,6 +192,12 @@ impl Database {
     /// of tablets compacted.
     pub fn compact(&self) -> Result<usize> {
         Ok(self.shared.store.compact_all()?)
+    }
+
+    /// Brings every table with dynamic partitioning enabled up to date for the clock's current time now,
+    /// instead of waiting for the background thread. Returns how many tables changed.
+    pub fn run_dynamic_partitions(&self) -> Result<usize> {
+        crate::partition_scheduler::run_pass(&self.shared.store, &self.shared.ddl, &self.shared.clock)
     }
 
     /// The current state of a backup job (see `StatementResult::job`).
@@ -245,6 +280,7 @@ impl Database {
 
 impl Drop for Shared {
     fn drop(&mut self) {
+        self.partition_scheduler.stop();
         self.backups.cancel_all("the database was closed while the job was running");
         // Dropping a tokio runtime from inside async code panics; shutting it down in the background
         // does not, and no query can still be running once the last handle is gone.

@@ -5,9 +5,10 @@
 //! committed in one transaction. A failure at any point leaves the table as it was.
 //!
 //! Locks: INSERT and append take the table's lock shared (appends commute with each other and with
-//! compaction); INSERT OVERWRITE, DELETE and TRUNCATE take it exclusive, because they replace segments
-//! they have read. Every write to a keyed table (PRIMARY, UNIQUE, AGGREGATE KEY) takes it exclusive: an
-//! upsert reads the primary index and then changes it.
+//! compaction), and exclusive when their rows need new partitions (`catalog::auto_partitions`);
+//! INSERT OVERWRITE, DELETE and TRUNCATE take it exclusive, because they replace segments they have
+//! read. Every write to a keyed table (PRIMARY, UNIQUE, AGGREGATE KEY) takes it exclusive: an upsert
+//! reads the primary index and then changes it.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
@@ -18,13 +19,14 @@ use arrow::compute::kernels::cast::{cast_with_options, CastOptions};
 use datafusion::catalog::{CatalogProvider, MemoryCatalogProvider, MemorySchemaProvider, SchemaProvider};
 use datafusion::sql::parser::Statement as DfStatement;
 use datafusion::sql::sqlparser::ast as sp;
-use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use parking_lot::RwLock;
 use tessera_sql::{Insert, ObjectName};
 use tessera_storage::primary_index::encode_keys;
 use tessera_storage::routing::route_batch;
 use tessera_storage::value::values_to_array;
 use tessera_storage::{ColumnType, DefaultValue, MetaState, Store, TableDef, TabletId, Transaction, Value};
 
+use crate::catalog::auto_partitions::{definition_for_write, partition_for_values, TableGuard};
 use crate::catalog::resolve;
 use crate::database::Database;
 use crate::datafusion_adapter::provider::TesseraTable;
@@ -154,7 +156,8 @@ pub(crate) fn write_rows(
     for (tablet, parts) in per_tablet {
         let merged = concat_batches(&schema, &parts)?;
         match (&target, keyed) {
-            (Target::Existing(state), true) => {
+            // A tablet of a partition created by this write holds nothing to upsert against.
+            (Target::Existing(state), true) if state.tablet(tablet).is_some() => {
                 store.upsert(table, tablet, state, &merged, txn)?;
             }
             (_, true) => {
@@ -170,18 +173,9 @@ pub(crate) fn write_rows(
 
 /// Takes the table's lock for adding rows: shared for DUPLICATE KEY tables (appends commute), exclusive
 /// for keyed tables (an upsert reads the primary index it then changes) and for `exclusive` statements.
-pub(crate) fn write_lock<'a>(lock: &'a RwLock<()>, table: &TableDef, exclusive: bool) -> WriteGuard<'a> {
-    if exclusive || table.key.model.is_keyed() {
-        WriteGuard::Exclusive(lock.write())
-    } else {
-        WriteGuard::Shared(lock.read())
-    }
-}
-
-/// A held table lock (see [`write_lock`]).
-pub(crate) enum WriteGuard<'a> {
-    Shared(#[allow(dead_code)] RwLockReadGuard<'a, ()>),
-    Exclusive(#[allow(dead_code)] RwLockWriteGuard<'a, ()>),
+/// A shared hold becomes exclusive when the rows need new partitions (`catalog::auto_partitions`).
+pub(crate) fn write_lock<'a>(lock: &'a RwLock<()>, table: &TableDef, exclusive: bool) -> TableGuard<'a> {
+    TableGuard::take(lock, exclusive || table.key.model.is_keyed())
 }
 
 fn check_partitions(table: &TableDef, names: &[String]) -> Result<()> {
@@ -208,7 +202,7 @@ pub(crate) fn insert(session: &mut Session, insert: Insert) -> Result<StatementR
     let store = &shared.store;
     let (_, table) = resolve::table(session, &store.snapshot(), &insert.table)?;
     let lock = store.table_lock(table.id);
-    let _guard = write_lock(&lock, &table, insert.overwrite);
+    let mut guard = write_lock(&lock, &table, insert.overwrite);
     let table = current_table(store, &table)?;
     shared.backups.check_not_restoring(&table)?;
     check_partitions(&table, &insert.partitions)?;
@@ -241,7 +235,16 @@ pub(crate) fn insert(session: &mut Session, insert: Insert) -> Result<StatementR
         )));
     }
     let batches = output.batches.iter().map(|b| conform_batch(&table, b, &positions)).collect::<Result<Vec<_>>>()?;
-    let only = (!insert.partitions.is_empty()).then_some(insert.partitions.as_slice());
+    // `PARTITION (col = value)` names the partition holding the values, created if missing.
+    let (table, mut new_partitions, targets) = if insert.partition_values.is_empty() {
+        (table, false, insert.partitions.clone())
+    } else {
+        let (table, created, name) = partition_for_values(&shared, &lock, &mut guard, table, &insert.partition_values)?;
+        (table, created, vec![name])
+    };
+    let only = (!targets.is_empty()).then_some(targets.as_slice());
+    let (table, created) = definition_for_write(&shared, &lock, &mut guard, table, &batches, only)?;
+    new_partitions |= created;
     let state = store.snapshot();
     let target = if insert.overwrite {
         let partitions = table.partitions.iter().filter(|p| only.is_none_or(|names| names.contains(&p.name)));
@@ -250,6 +253,10 @@ pub(crate) fn insert(session: &mut Session, insert: Insert) -> Result<StatementR
         Target::Existing(&state)
     };
     let mut txn = Transaction::new();
+    if new_partitions {
+        // First, so that the new partitions' tablets exist for the segments below.
+        txn.put_table((*table).clone());
+    }
     let rows = write_rows(store, &table, &batches, only, target, &mut txn)?;
     store.commit(txn)?;
     drop(output);
@@ -422,7 +429,7 @@ pub(crate) fn append_batches(db: &Database, database: &str, table: &str, batches
         .cloned()
         .ok_or_else(|| EngineError::NotFound(format!("Unknown table '{database}.{table}'")))?;
     let lock = store.table_lock(table.id);
-    let _guard = write_lock(&lock, &table, false);
+    let mut guard = write_lock(&lock, &table, false);
     let table = current_table(store, &table)?;
     db.shared.backups.check_not_restoring(&table)?;
     let mut conformed = Vec::with_capacity(batches.len());
@@ -441,7 +448,11 @@ pub(crate) fn append_batches(db: &Database, database: &str, table: &str, batches
             table.columns.iter().map(|c| schema.fields().iter().position(|f| f.name() == &c.name)).collect();
         conformed.push(conform_batch(&table, batch, &positions)?);
     }
+    let (table, new_partitions) = definition_for_write(&db.shared, &lock, &mut guard, table, &conformed, None)?;
     let mut txn = Transaction::new();
+    if new_partitions {
+        txn.put_table((*table).clone());
+    }
     let state = store.snapshot();
     let rows = write_rows(store, &table, &conformed, None, Target::Existing(&state), &mut txn)?;
     store.commit(txn)?;

@@ -20,14 +20,19 @@
 //! 2. The source (`VALUES` or a query) runs through DataFusion like a SELECT.
 //! 3. Each batch is cast to the table's column types, defaults fill omitted columns, NOT NULL and
 //!    length rules are checked, and every row is routed to its tablet (partition by value, bucket by
-//!    hash); a row that fits no partition fails the whole statement before anything is written.
+//!    hash); a row that fits no partition fails the whole statement before anything is written. An
+//!    expression-partitioned table first plans the partitions its rows lack; if there are any, the
+//!    lock is taken exclusive, the plan is made again from the current definition, and the new
+//!    definition goes into the statement's transaction.
 //! 4. One segment file per touched tablet is written and fsynced, then one storage commit publishes the
-//!    new tablet versions atomically. The statement returns only after that commit is durable.
+//!    new tablet versions (and new partitions) atomically. The statement returns only after that
+//!    commit is durable.
 //!
 //! ## Life of a DDL statement
 //! CREATE/DROP/ALTER take the database-wide DDL lock (then the table's lock, exclusive), validate the
 //! new definition completely, and commit it — together with any rewritten segments — in one storage
-//! transaction.
+//! transaction. The dynamic partition scheduler changes tables the same way (DDL lock, table lock,
+//! one commit), at open, periodically and on demand.
 //!
 //! ## Life of a BACKUP
 //! See the `backup` module: validated, pinned by hard links at submission, then run by a job thread
@@ -45,6 +50,7 @@ mod database;
 pub(crate) mod datafusion_adapter;
 mod dml;
 mod error;
+mod partition_scheduler;
 mod query;
 mod result;
 mod session;
@@ -55,6 +61,7 @@ pub use backup::{BackupState, JobSummary, RestoreState, RestoreSummary};
 pub use database::{Database, JobHook, Options, RestoreHook};
 pub use datafusion_adapter::provider::ScanReport;
 pub use error::{EngineError, Result};
+pub use partition_scheduler::Clock;
 pub use result::StatementResult;
 pub use session::{InterruptHandle, ProgressHandle, Session};
 pub use tessera_storage::StoreOptions;

@@ -72,7 +72,7 @@ pub(crate) fn describe(session: &mut Session, name: &ObjectName) -> Result<State
     string_table(&["Field", "Type", "Null", "Key", "Default", "Extra"], rows)
 }
 
-fn quote_ident(name: &str) -> String {
+pub(crate) fn quote_ident(name: &str) -> String {
     format!("`{}`", name.replace('`', "``"))
 }
 
@@ -91,6 +91,8 @@ fn sql_tuple(table: &TableDef, values: &[Value]) -> String {
         .zip(&table.partition_columns)
         .map(|(v, c)| match v {
             Value::MaxValue => "MAXVALUE".to_string(),
+            // Only automatic (expression) partitions hold NULL.
+            Value::Null => "NULL".to_string(),
             _ => match table.column(c) {
                 Some((_, def)) => quote_string(&v.display(&def.column_type)),
                 None => quote_string(&format!("{v:?}")),
@@ -149,7 +151,10 @@ pub(crate) fn create_table_sql(table: &TableDef) -> String {
         PartitionKind::Range => Some("RANGE"),
         PartitionKind::List => Some("LIST"),
     };
-    if let Some(kind) = kind {
+    if let Some(expr) = &table.partition_expr {
+        let sql = crate::catalog::partition_expression::expression_sql(expr, &table.partition_columns);
+        out.push_str(&format!("PARTITION BY {sql}\n"));
+    } else if let Some(kind) = kind {
         out.push_str(&format!("PARTITION BY {kind}({})\n(", idents(&table.partition_columns)));
         let parts: Vec<String> = table
             .partitions

@@ -125,6 +125,21 @@ pub struct PartitionBy {
     pub kind: PartitionKind,
     pub columns: Vec<String>,
     pub partitions: Vec<PartitionSpec>,
+    /// Expression partitioning (`PARTITION BY date_trunc(...)`, `time_slice(...)` or a bare column list):
+    /// partitions are created as rows arrive, so `partitions` is empty. `kind` is `Range` for the time
+    /// functions (one column in `columns`) and `List` for a column list.
+    pub expression: Option<PartitionExpression>,
+}
+
+/// The expression of an expression-partitioned table, as written (validated by the engine).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PartitionExpression {
+    /// `date_trunc('<unit>', col)`; the unit as written, lower-cased.
+    DateTrunc { unit: String },
+    /// `time_slice(col, INTERVAL <interval> <unit> [, <boundary>])`; unit and boundary lower-cased.
+    TimeSlice { interval: u64, unit: String, boundary: Option<String> },
+    /// `col, ...` or `(col, ...)`: one partition per distinct value tuple.
+    Columns,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -174,6 +189,9 @@ pub struct Insert {
     pub overwrite: bool,
     /// `PARTITION (p1, p2)` after the table name; empty when absent.
     pub partitions: Vec<String>,
+    /// `PARTITION (col = value, ...)` after the table name (expression-partitioned tables: the partition
+    /// holding these values, created if missing); empty when absent.
+    pub partition_values: Vec<(String, Literal)>,
     /// Explicit column list; empty when absent.
     pub columns: Vec<String>,
     /// The source rows: a `VALUES` list or a query, as sqlparser parsed it.

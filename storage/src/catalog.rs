@@ -333,6 +333,10 @@ pub struct TableDef {
     pub partition_columns: Vec<String>,
     /// Partitions sorted by their bound (range: by lower bound; list: as created).
     pub partitions: Vec<PartitionDef>,
+    /// Expression partitioning: how the table makes a partition for rows no partition accepts (see
+    /// `auto_partition`). Absent for tables whose partitions are only made by DDL, and in older records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_expr: Option<crate::auto_partition::PartitionExpr>,
     pub distribution: Distribution,
     /// PROPERTIES as given (validated keys only), shown again by SHOW CREATE TABLE.
     #[serde(default)]

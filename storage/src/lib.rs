@@ -23,6 +23,8 @@
 //!
 //! The on-disk layout is documented in `docs/storage-format.md`.
 
+pub mod auto_partition;
+pub mod calendar;
 pub mod catalog;
 mod compaction;
 pub mod delete_vector;
@@ -42,6 +44,8 @@ pub mod transaction;
 pub mod value;
 pub mod version;
 
+pub use auto_partition::PartitionExpr;
+pub use calendar::TimeUnit;
 pub use catalog::*;
 pub use delete_vector::DeleteVector;
 pub use error::{Result, StorageError};

@@ -34,12 +34,13 @@ pub fn route_batch(
     let mut key = Vec::with_capacity(partition_cols.len());
     let mut bucket_key = Vec::with_capacity(bucket_cols.len());
     let mut rows_per_partition: HashMap<usize, Vec<u32>> = HashMap::new();
+    let lookup = PartitionLookup::new(table);
     for row in 0..rows {
         key.clear();
         for &c in &partition_cols {
             key.push(value_at(batch.column(c).as_ref(), row)?);
         }
-        let partition = find_partition(table, &key).ok_or_else(|| no_partition_error(table, &key))?;
+        let partition = lookup.find(&key).ok_or_else(|| no_partition_error(table, &key))?;
         rows_per_partition.entry(partition).or_default().push(row as u32);
     }
     for (partition, part_rows) in rows_per_partition {
@@ -93,6 +94,38 @@ pub fn route_batch(
         out.push((tablet, take_record_batch(batch, &indices)?));
     }
     Ok(out)
+}
+
+/// Finds the partitions of many keys: [`find_partition`] for RANGE tables (a binary search), and a
+/// binary search over a sorted index of the listed tuples for LIST tables, so that a table with many
+/// list partitions (as expression partitioning makes) routes each row in logarithmic time.
+struct PartitionLookup<'a> {
+    table: &'a TableDef,
+    /// LIST tables: every listed tuple with the index of its partition, sorted by [`compare_tuples`].
+    lists: Option<Vec<(&'a [Value], usize)>>,
+}
+
+impl<'a> PartitionLookup<'a> {
+    fn new(table: &'a TableDef) -> Self {
+        let lists = (table.partition_kind == PartitionKind::List).then(|| {
+            let mut index: Vec<(&[Value], usize)> = Vec::new();
+            for (i, partition) in table.partitions.iter().enumerate() {
+                if let PartitionBound::List { values } = &partition.bound {
+                    index.extend(values.iter().map(|tuple| (tuple.as_slice(), i)));
+                }
+            }
+            index.sort_by(|a, b| compare_tuples(a.0, b.0));
+            index
+        });
+        PartitionLookup { table, lists }
+    }
+
+    fn find(&self, key: &[Value]) -> Option<usize> {
+        match &self.lists {
+            Some(index) => index.binary_search_by(|(tuple, _)| compare_tuples(tuple, key)).ok().map(|i| index[i].1),
+            None => find_partition(self.table, key),
+        }
+    }
 }
 
 /// The index of the partition that holds `key`, if any.

@@ -12,6 +12,7 @@ use tessera_storage::{
     TabletId,
 };
 
+use crate::catalog::partition_expression::expression_sql;
 use crate::error::{EngineError, Result};
 
 fn invalid(message: impl Into<String>) -> EngineError {
@@ -54,8 +55,10 @@ fn schema_error(table: &str, reason: &str) -> EngineError {
 pub(crate) fn check_overwrite(local: &TableDef, snap: &TableDef) -> Result<()> {
     let name = &local.name;
     // The spec's order: partition type; the "signature" (column count, partition columns, distribution,
-    // buckets); key type; then every column.
-    if local.partition_kind != snap.partition_kind {
+    // buckets); key type; then every column. Expression partitioning is a partition type of its own (as
+    // StarRocks' EXPR_RANGE is), so a plain RANGE/LIST table and an expression-partitioned one differ in
+    // type, and two expressions must be the same: the restored partitions are the expression's slots.
+    if local.partition_kind != snap.partition_kind || local.partition_expr.is_some() != snap.partition_expr.is_some() {
         return Err(invalid("Table's partition type is different"));
     }
     if local.columns.len() != snap.columns.len() {
@@ -70,6 +73,19 @@ pub(crate) fn check_overwrite(local: &TableDef, snap: &TableDef) -> Result<()> {
     }
     if local.partition_columns != snap.partition_columns {
         return Err(schema_error(name, "partition columns is inconsistent"));
+    }
+    if let (Some(mine), Some(theirs)) = (&local.partition_expr, &snap.partition_expr) {
+        if mine != theirs {
+            let sql = |expr, table: &TableDef| expression_sql(expr, &table.partition_columns);
+            return Err(schema_error(
+                name,
+                &format!(
+                    "partition expression is inconsistent (existing table: {}, snapshot: {})",
+                    sql(mine, local),
+                    sql(theirs, snap)
+                ),
+            ));
+        }
     }
     // Buckets are a table-wide property here, so they must match even when no partition is shared:
     // restored files are placed bucket by bucket.

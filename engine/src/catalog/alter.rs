@@ -44,6 +44,7 @@ pub(crate) fn alter_table(session: &mut Session, name: &ObjectName, op: AlterTab
             if def.partition(&spec.name).is_some() && spec.if_not_exists {
                 return Ok(StatementResult::ok());
             }
+            super::dynamic_partition::check_alter_allowed(&def)?;
             let previous = build::highest_upper(&def);
             build::add_partition(&mut def, &spec, previous, &mut || Ok(store.allocate_id()?))?;
         }
@@ -54,6 +55,7 @@ pub(crate) fn alter_table(session: &mut Session, name: &ObjectName, op: AlterTab
                     def.name
                 )));
             }
+            super::dynamic_partition::check_alter_allowed(&def)?;
             let before = def.partitions.len();
             def.partitions.retain(|p| p.name != partition);
             if def.partitions.len() == before {

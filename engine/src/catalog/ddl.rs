@@ -1,7 +1,5 @@
 //! CREATE / DROP of databases and tables (including CREATE TABLE ... AS SELECT).
 
-use std::sync::Arc;
-
 use tessera_sql::{CreateTable, ObjectName};
 use tessera_storage::{
     ColumnDef, ColumnType, DatabaseDef, DatabaseId, PartitionBound, PartitionDef, PartitionId, PartitionKind, TableDef,
@@ -147,6 +145,7 @@ pub(crate) fn create_table(session: &mut Session, create: CreateTable) -> Result
         partition_kind: PartitionKind::Unpartitioned,
         partition_columns: Vec::new(),
         partitions: Vec::new(),
+        partition_expr: None,
         distribution,
         properties,
         create_time_ms: now_ms(),
@@ -161,6 +160,10 @@ pub(crate) fn create_table(session: &mut Session, create: CreateTable) -> Result
                 bound: PartitionBound::All,
                 tablets: (0..buckets).map(|_| store.allocate_id().map(TabletId)).collect::<Result<_, _>>()?,
             });
+        }
+        Some(partition_by) if partition_by.expression.is_some() => {
+            let expression = partition_by.expression.as_ref().expect("matched by the guard");
+            super::partition_expression::apply(&mut def, partition_by, expression)?;
         }
         Some(partition_by) => {
             def.partition_kind = match partition_by.kind {
@@ -186,16 +189,23 @@ pub(crate) fn create_table(session: &mut Session, create: CreateTable) -> Result
     }
 
     key_model::check_table(&def)?;
-    let mut txn = Transaction::new();
-    txn.put_table(def.clone());
-    let mut rows = 0;
-    if let Some(output) = query_output {
-        let def = Arc::new(def);
+    // Dynamic partitions exist from the start; partitions an AS SELECT's rows need are made with them.
+    let now = super::dynamic_partition::utc_moment(shared.clock.now_ms())?;
+    if let Some(next) = super::dynamic_partition::updated(store, &def, now)? {
+        def = next;
+    }
+    let mut conformed = Vec::new();
+    if let Some(output) = &query_output {
         let positions: Vec<Option<usize>> = (0..def.columns.len()).map(Some).collect();
-        let mut conformed = Vec::with_capacity(output.batches.len());
         for batch in &output.batches {
             conformed.push(crate::dml::conform_batch(&def, batch, &positions)?);
         }
+        super::auto_partitions::add_missing_partitions(store, &mut def, &conformed)?;
+    }
+    let mut txn = Transaction::new();
+    txn.put_table(def.clone());
+    let mut rows = 0;
+    if query_output.is_some() {
         rows = crate::dml::write_rows(store, &def, &conformed, None, crate::dml::Target::New, &mut txn)?;
     }
     store.commit(txn)?;

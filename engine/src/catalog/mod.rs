@@ -2,7 +2,10 @@
 //! that changes databases, tables, partitions and columns.
 
 pub(crate) mod alter;
+pub(crate) mod auto_partitions;
 pub(crate) mod ddl;
+pub(crate) mod dynamic_partition;
 pub(crate) mod key_model;
+pub(crate) mod partition_expression;
 pub(crate) mod resolve;
 pub(crate) mod table_builder;

@@ -224,12 +224,15 @@ pub(crate) fn properties(table: &str, given: &[(String, String)]) -> Result<BTre
                 }
                 out.insert(key.clone(), v);
             }
+            k if k.starts_with(super::dynamic_partition::PROPERTY_PREFIX) => {
+                out.insert(key.clone(), super::dynamic_partition::normalize_property(table, key, value)?);
+            }
             _ => unknown.push(key.clone()),
         }
     }
     if !unknown.is_empty() {
         return Err(invalid(format!(
-            "table {table}: unknown properties [{}] (supported: replication_num, storage_medium)",
+            "table {table}: unknown properties [{}] (supported: replication_num, storage_medium, dynamic_partition.*)",
             unknown.join(", ")
         )));
     }

@@ -7,8 +7,9 @@
 use sqlparser::ast as sp;
 use sqlparser::tokenizer::Token;
 
+use super::tokens::LiteralOptions;
 use super::StmtParser;
-use crate::ast::{Insert, Statement};
+use crate::ast::{Insert, Literal, Statement};
 use crate::error::ParseError;
 
 impl StmtParser<'_> {
@@ -23,7 +24,8 @@ impl StmtParser<'_> {
         query.map_err(|e| self.sqlparser_error(e))
     }
 
-    /// `INSERT {INTO | OVERWRITE} [TABLE] [db.]t [PARTITION (p, ...)] [(c, ...)] {VALUES ... | query}`.
+    /// `INSERT {INTO | OVERWRITE} [TABLE] [db.]t [PARTITION (p, ...) | PARTITION (col = v, ...)] [(c, ...)]
+    /// {VALUES ... | query}`.
     pub(crate) fn insert(&mut self) -> Result<Statement, ParseError> {
         self.expect_word("INSERT")?;
         let overwrite = if self.parse_word("INTO") {
@@ -35,7 +37,11 @@ impl StmtParser<'_> {
         };
         let _ = self.parse_word("TABLE");
         let table = self.object_name("table name")?;
-        let partitions = self.optional_partition_names()?;
+        let (partitions, partition_values) = if self.partition_values_start() {
+            (Vec::new(), self.partition_values_list()?)
+        } else {
+            (self.optional_partition_names()?, Vec::new())
+        };
         // `(` starts either the column list or a parenthesized query.
         let columns = if self.p.peek_token_ref().token == Token::LParen && !self.query_starts_at(1) {
             self.paren_ident_list("column name", "the column list must not be empty")?
@@ -46,7 +52,30 @@ impl StmtParser<'_> {
             return Err(self.expected("VALUES or a query"));
         }
         let source = self.sp_query()?;
-        Ok(Statement::Insert(Box::new(Insert { table, overwrite, partitions, columns, source })))
+        Ok(Statement::Insert(Box::new(Insert { table, overwrite, partitions, partition_values, columns, source })))
+    }
+
+    /// True at `PARTITION (name =`: the values form of an INSERT's partition.
+    fn partition_values_start(&self) -> bool {
+        self.peek_word("PARTITION")
+            && self.p.peek_nth_token_ref(1).token == Token::LParen
+            && matches!(self.p.peek_nth_token_ref(2).token, Token::Word(_))
+            && self.p.peek_nth_token_ref(3).token == Token::Eq
+    }
+
+    /// `PARTITION (col = value, ...)`.
+    fn partition_values_list(&mut self) -> Result<Vec<(String, Literal)>, ParseError> {
+        self.expect_word("PARTITION")?;
+        self.expect(&Token::LParen)?;
+        let values = self.comma_separated(|p| {
+            let column = p.ident("partition column name")?;
+            p.expect(&Token::Eq)?;
+            let options = LiteralOptions { max_value: false, current_timestamp: false };
+            let value = p.literal(options, &format!("a value for partition column {column}"))?;
+            Ok((column, value))
+        })?;
+        self.expect(&Token::RParen)?;
+        Ok(values)
     }
 
     /// `DELETE FROM [db.]t [WHERE expr]`.

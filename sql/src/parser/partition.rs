@@ -1,5 +1,6 @@
-//! Partitioning syntax: `PARTITION BY RANGE|LIST (cols) ( partition, ... )` in CREATE TABLE and the
-//! single partition of `ALTER TABLE ... ADD PARTITION`.
+//! Partitioning syntax: `PARTITION BY RANGE|LIST (cols) ( partition, ... )` and expression
+//! partitioning (`PARTITION BY date_trunc('day', col)`, `time_slice(col, INTERVAL n unit)`, `col, ...`)
+//! in CREATE TABLE, and the single partition of `ALTER TABLE ... ADD PARTITION`.
 //!
 //! A partition is `PARTITION [IF NOT EXISTS] name VALUES` followed by `LESS THAN (v, ...)`,
 //! `LESS THAN MAXVALUE`, the half-open `[(lo, ...), (hi, ...))`, or `IN (v, ...)` /
@@ -10,11 +11,11 @@ use sqlparser::tokenizer::Token;
 
 use super::tokens::LiteralOptions;
 use super::StmtParser;
-use crate::ast::{Literal, PartitionBy, PartitionKind, PartitionSpec, PartitionValues};
+use crate::ast::{Literal, PartitionBy, PartitionExpression, PartitionKind, PartitionSpec, PartitionValues};
 use crate::error::ParseError;
 
 impl StmtParser<'_> {
-    /// `PARTITION BY RANGE|LIST (cols) ( partition, ... )`.
+    /// `PARTITION BY RANGE|LIST (cols) ( partition, ... )`, or expression partitioning.
     pub(crate) fn partition_by(&mut self) -> Result<PartitionBy, ParseError> {
         self.expect_word("PARTITION")?;
         self.expect_word("BY")?;
@@ -23,7 +24,7 @@ impl StmtParser<'_> {
         } else if self.parse_word("LIST") {
             PartitionKind::List
         } else {
-            return Err(self.expected("RANGE or LIST after PARTITION BY (expression partitioning is not supported)"));
+            return self.partition_expression();
         };
         let kind_name = kind_name(kind);
         let columns = self.paren_ident_list(
@@ -47,7 +48,103 @@ impl StmtParser<'_> {
         if kind == PartitionKind::List && partitions.is_empty() {
             return Err(self.error_at(&open, "PARTITION BY LIST needs at least one partition"));
         }
-        Ok(PartitionBy { kind, columns, partitions })
+        Ok(PartitionBy { kind, columns, partitions, expression: None })
+    }
+
+    /// What follows `PARTITION BY` in expression partitioning: `date_trunc('<unit>', col)`,
+    /// `time_slice(col, INTERVAL n <unit> [, floor | ceil])`, `col, ...` or `(col, ...)`.
+    fn partition_expression(&mut self) -> Result<PartitionBy, ParseError> {
+        let start = self.p.peek_token_ref().clone();
+        let function = match &start.token {
+            Token::Word(w) if w.quote_style.is_none() && self.p.peek_nth_token_ref(1).token == Token::LParen => {
+                Some(w.value.to_ascii_lowercase())
+            }
+            _ => None,
+        };
+        let Some(function) = function else {
+            let columns = if self.consume(&Token::LParen) {
+                let columns = self.comma_separated(|p| p.ident("partition column name"))?;
+                self.expect(&Token::RParen)?;
+                columns
+            } else {
+                self.comma_separated(|p| {
+                    p.ident(
+                        "RANGE, LIST, date_trunc(...), time_slice(...) or a partition column name after PARTITION BY",
+                    )
+                })?
+            };
+            let expression = Some(PartitionExpression::Columns);
+            return Ok(PartitionBy { kind: PartitionKind::List, columns, partitions: Vec::new(), expression });
+        };
+        self.p.advance_token();
+        self.expect(&Token::LParen)?;
+        let (column, expression) = match function.as_str() {
+            "date_trunc" => {
+                let unit = self.string_literal(
+                    "a quoted time unit ('hour', 'day', 'month' or 'year') as the first argument of date_trunc",
+                )?;
+                self.expect(&Token::Comma)?;
+                let column = self.ident("partition column name")?;
+                (column, PartitionExpression::DateTrunc { unit: unit.to_ascii_lowercase() })
+            }
+            "time_slice" => {
+                let column = self.ident("partition column name")?;
+                self.expect(&Token::Comma)?;
+                self.expect_word("INTERVAL")?;
+                let interval = self.interval_count()?;
+                let unit = self.lower_word("a time unit (hour, day, month or year) after the INTERVAL count")?;
+                let boundary = if self.consume(&Token::Comma) {
+                    Some(self.lower_word("the boundary of time_slice (floor)")?)
+                } else {
+                    None
+                };
+                (column, PartitionExpression::TimeSlice { interval, unit, boundary })
+            }
+            other => {
+                return Err(self.error_at(
+                    &start,
+                    format!(
+                    "unsupported partition expression function {other}(): PARTITION BY takes RANGE (...), LIST (...), \
+                         date_trunc('<unit>', col), time_slice(col, INTERVAL n <unit>) or column names"
+                ),
+                ))
+            }
+        };
+        self.expect(&Token::RParen)?;
+        Ok(PartitionBy {
+            kind: PartitionKind::Range,
+            columns: vec![column],
+            partitions: Vec::new(),
+            expression: Some(expression),
+        })
+    }
+
+    /// The `n` of `INTERVAL n <unit>`: a positive integer literal.
+    fn interval_count(&mut self) -> Result<u64, ParseError> {
+        let token = self.p.peek_token_ref().clone();
+        if let Token::Number(n, _) = &token.token {
+            if let Some(n) = n.parse::<u64>().ok().filter(|&n| n > 0) {
+                self.p.advance_token();
+                return Ok(n);
+            }
+        }
+        let found = match (&token.token, &self.p.peek_nth_token_ref(1).token) {
+            (Token::Minus, Token::Number(n, _)) => format!("-{n}"),
+            (other, _) => super::tokens::describe(other),
+        };
+        Err(self.error_at(&token, format!("the INTERVAL of time_slice must be a positive integer, found {found}")))
+    }
+
+    /// An unquoted word (a time unit such as `day`, or `floor`), lower-cased.
+    fn lower_word(&mut self, what: &str) -> Result<String, ParseError> {
+        match &self.p.peek_token_ref().token {
+            Token::Word(w) if w.quote_style.is_none() => {
+                let word = w.value.to_ascii_lowercase();
+                self.p.advance_token();
+                Ok(word)
+            }
+            _ => Err(self.expected(what)),
+        }
     }
 
     /// One partition in a `PARTITION BY` list, checked against the partitioning kind.

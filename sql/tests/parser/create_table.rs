@@ -55,6 +55,7 @@ fn full_starrocks_table() {
                 if_not_exists: false,
                 values: PartitionValues::LessThan(vec![Literal::String("2024-01-01".into())]),
             }],
+            expression: None,
         }),
         distribution: Some(DistributionSpec::Hash { columns: strings(&["order_id"]), buckets: Some(8) }),
         properties: vec![("replication_num".into(), "1".into()), ("storage_medium".into(), "SSD".into())],

@@ -5,7 +5,7 @@ use crate::common::{
     assert_err_contains, name, parse, qualified, sqlparser_expr, sqlparser_query, sqlparser_statement, strings,
 };
 use sqlparser::ast as sp;
-use tessera_sql::{Insert, Statement};
+use tessera_sql::{Insert, Literal, Statement};
 
 fn insert(sql: &str) -> Insert {
     match parse(sql) {
@@ -23,6 +23,7 @@ fn insert_values() {
             table: name("t"),
             overwrite: false,
             partitions: vec![],
+            partition_values: vec![],
             columns: vec![],
             source: sqlparser_query("VALUES (1, 'a'), (2, NULL)"),
         }
@@ -40,6 +41,27 @@ fn insert_with_columns_and_partitions() {
 
     let i = insert("INSERT INTO t PARTITIONS (p) SELECT 1");
     assert_eq!(i.partitions, strings(&["p"]));
+}
+
+#[test]
+fn insert_into_the_partition_of_values() {
+    let i = insert("INSERT OVERWRITE t PARTITION (dt = '2022-04-02', `City` = \"texas\", n = -1) (a) SELECT 1");
+    assert!(i.overwrite);
+    assert!(i.partitions.is_empty());
+    assert_eq!(
+        i.partition_values,
+        vec![
+            ("dt".to_string(), Literal::String("2022-04-02".into())),
+            ("City".to_string(), Literal::String("texas".into())),
+            ("n".to_string(), Literal::Number("-1".into())),
+        ]
+    );
+    assert_eq!(i.columns, strings(&["a"]));
+    assert_err_contains(
+        "INSERT INTO t PARTITION (dt = ) VALUES (1)",
+        "expected a value for partition column dt, found )",
+    );
+    assert_err_contains("INSERT INTO t PARTITION (dt = 1, p2) VALUES (1)", "expected '=', found )");
 }
 
 #[test]

@@ -1,7 +1,8 @@
-//! Partitioning: PARTITION BY RANGE / LIST with every partition value form, and their errors.
+//! Partitioning: PARTITION BY RANGE / LIST with every partition value form, expression partitioning
+//! (date_trunc, time_slice, column lists), and their errors.
 
 use crate::common::{assert_err_contains, create_table, strings};
-use tessera_sql::{Literal, PartitionBy, PartitionKind, PartitionSpec, PartitionValues};
+use tessera_sql::{Literal, PartitionBy, PartitionExpression, PartitionKind, PartitionSpec, PartitionValues};
 
 fn partition_by(sql: &str) -> PartitionBy {
     match create_table(sql).partition_by {
@@ -148,7 +149,10 @@ fn partition_errors() {
         "CREATE TABLE t (a INT) PARTITION BY LIST(a) ()",
         "PARTITION BY LIST needs at least one partition",
     );
-    assert_err_contains("CREATE TABLE t (a INT) PARTITION BY HASH(a) ()", "expected RANGE or LIST after PARTITION BY");
+    assert_err_contains(
+        "CREATE TABLE t (a INT) PARTITION BY HASH(a) ()",
+        "unsupported partition expression function hash(): PARTITION BY takes RANGE (...), LIST (...)",
+    );
     assert_err_contains(
         "CREATE TABLE t (a INT) PARTITION BY RANGE(a) (PARTITION p VALUES IN (1))",
         "partition p of a RANGE partitioned table needs VALUES LESS THAN",
@@ -193,9 +197,66 @@ fn partition_errors() {
         "CREATE TABLE t (dt DATE) PARTITION BY RANGE(dt) (START ('2024-01-01') END ('2024-02-01') EVERY (INTERVAL 1 DAY))",
         "batch partition creation",
     );
+}
+
+#[test]
+fn expression_time_functions() {
+    let p = partition_by("CREATE TABLE t (dt DATETIME) PARTITION BY date_trunc('DAY', `dt`)");
+    assert_eq!(p.kind, PartitionKind::Range);
+    assert_eq!(p.columns, strings(&["dt"]));
+    assert!(p.partitions.is_empty());
+    assert_eq!(p.expression, Some(PartitionExpression::DateTrunc { unit: "day".into() }));
+
+    let p =
+        partition_by("CREATE TABLE t (dt DATETIME) PARTITION BY time_slice(DT, INTERVAL 7 Day) DISTRIBUTED BY RANDOM");
+    assert_eq!(p.columns, strings(&["dt"]));
+    assert_eq!(p.expression, Some(PartitionExpression::TimeSlice { interval: 7, unit: "day".into(), boundary: None }));
+    let p = partition_by("CREATE TABLE t (dt DATETIME) PARTITION BY TIME_SLICE(dt, INTERVAL 1 hour, FLOOR)");
+    assert_eq!(
+        p.expression,
+        Some(PartitionExpression::TimeSlice { interval: 1, unit: "hour".into(), boundary: Some("floor".into()) })
+    );
+}
+
+#[test]
+fn expression_columns() {
+    for sql in [
+        "CREATE TABLE t (dt DATE, city STRING) PARTITION BY dt, City DISTRIBUTED BY HASH(dt)",
+        "CREATE TABLE t (dt DATE, city STRING) PARTITION BY (dt, `city`)",
+    ] {
+        let p = partition_by(sql);
+        assert_eq!(p.kind, PartitionKind::List, "{sql}");
+        assert_eq!(p.columns, strings(&["dt", "city"]), "{sql}");
+        assert!(p.partitions.is_empty());
+        assert_eq!(p.expression, Some(PartitionExpression::Columns), "{sql}");
+    }
+    let p = partition_by("CREATE TABLE t (city STRING) PARTITION BY city");
+    assert_eq!(p.columns, strings(&["city"]));
+}
+
+#[test]
+fn expression_errors() {
     assert_err_contains(
-        "CREATE TABLE t (dt DATE) PARTITION BY date_trunc('day', dt)",
-        "expected RANGE or LIST after PARTITION BY (expression partitioning is not supported), found date_trunc",
+        "CREATE TABLE t (dt DATE) PARTITION BY str_to_date(dt, '%Y')",
+        "unsupported partition expression function str_to_date()",
+    );
+    assert_err_contains(
+        "CREATE TABLE t (dt DATE) PARTITION BY date_trunc(day, dt)",
+        "expected a quoted time unit ('hour', 'day', 'month' or 'year') as the first argument of date_trunc, found day",
+    );
+    assert_err_contains(
+        "CREATE TABLE t (dt DATETIME) PARTITION BY time_slice(dt, INTERVAL 0 day)",
+        "the INTERVAL of time_slice must be a positive integer, found 0",
+    );
+    assert_err_contains(
+        "CREATE TABLE t (dt DATETIME) PARTITION BY time_slice(dt, INTERVAL -2 day)",
+        "the INTERVAL of time_slice must be a positive integer, found -2",
+    );
+    assert_err_contains("CREATE TABLE t (dt DATETIME) PARTITION BY time_slice(dt, 2)", "expected INTERVAL, found 2");
+    assert_err_contains("CREATE TABLE t (a INT) PARTITION BY ()", "expected partition column name, found )");
+    assert_err_contains(
+        "CREATE TABLE t (a INT) PARTITION BY a, (PARTITION p VALUES IN (1))",
+        "expected RANGE, LIST, date_trunc(...), time_slice(...) or a partition column name after PARTITION BY, found (",
     );
 }
 
