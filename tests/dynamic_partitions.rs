@@ -257,3 +257,38 @@ fn partitions_are_managed_only_by_the_properties_while_enabled() {
     }
     assert_eq!(names(&db, "d.daily").len(), 4);
 }
+
+/// A restored dynamic table comes back with dynamic partitioning disabled, so old restored partitions
+/// are not dropped by the next pass; ALTER TABLE ... SET turns it back on (and off).
+#[test]
+fn restored_tables_keep_their_old_partitions_until_dynamic_partitioning_is_turned_back_on() {
+    let clock = TestClock::at("2020-03-25 10:00:00");
+    let repo = tempfile::tempdir().expect("repository");
+    let db = Database::open_temporary_with(options(&clock)).expect("open");
+    let mut session = db.session();
+    session.execute(&format!("CREATE DATABASE d; {DAILY}")).expect("create");
+    session.execute("INSERT INTO d.daily VALUES ('2020-03-25', 1), ('2020-03-26', 2)").expect("insert");
+    session.execute(&format!("CREATE REPOSITORY r ON LOCATION '{}'", repo.path().display())).expect("repository");
+    let job = session.execute_one("BACKUP SNAPSHOT d.s TO r ON (daily)").expect("backup").job.expect("job");
+    assert_eq!(db.wait_for_job(job).expect("job").state, tessera::BackupState::Finished);
+
+    // A month later, the old data is restored under another name.
+    clock.set("2020-04-25 10:00:00");
+    let job = session.execute_one("RESTORE SNAPSHOT d.s FROM r ON (daily AS old)").expect("restore").job.expect("job");
+    assert_eq!(db.wait_for_restore(job).expect("job").state, tessera::RestoreState::Finished);
+    let show = db.session().query("SHOW CREATE TABLE d.old").expect("show");
+    let text = show[0].column(1).as_any().downcast_ref::<StringArray>().expect("text").value(0).to_string();
+    assert!(text.contains("\"dynamic_partition.enable\" = \"false\""), "{text}");
+    db.run_dynamic_partitions().expect("pass");
+    assert_eq!(count(&db, "SELECT count(*) FROM d.old"), 2, "restored rows survive the pass");
+    assert!(names(&db, "d.old").contains(&"p20200325".to_string()));
+
+    // Turned back on, the table follows its properties again: the old partitions go.
+    session.execute("ALTER TABLE d.old SET (\"dynamic_partition.enable\" = \"true\")").expect("enable");
+    assert_eq!(count(&db, "SELECT count(*) FROM d.old"), 0);
+    assert!(names(&db, "d.old").contains(&"p20200428".to_string()), "{:?}", names(&db, "d.old"));
+    let err = session.execute("ALTER TABLE d.old SET (\"dynamic_partition.end\" = \"x\")").unwrap_err().to_string();
+    assert!(err.contains("table old: Invalid dynamic partition end x"), "{err}");
+    let err = session.execute("ALTER TABLE d.old SET (\"colour\" = \"red\")").unwrap_err().to_string();
+    assert!(err.contains("unknown properties [colour]"), "{err}");
+}

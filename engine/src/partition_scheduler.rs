@@ -63,21 +63,21 @@ impl std::fmt::Debug for Clock {
 /// returned after every table was tried.
 pub(crate) fn run_pass(store: &Store, ddl: &Mutex<()>, clock: &Clock) -> Result<usize> {
     let now = dynamic_partition::utc_moment(clock.now_ms())?;
-    let tables: Vec<TableId> = store
+    let tables: Vec<(TableId, String)> = store
         .snapshot()
         .tables
         .values()
         .filter(|t| t.properties.keys().any(|k| k.starts_with(dynamic_partition::PROPERTY_PREFIX)))
-        .map(|t| t.id)
+        .map(|t| (t.id, t.name.clone()))
         .collect();
     let mut changed = 0;
     let mut first_error = None;
-    for id in tables {
+    for (id, name) in tables {
         match update_table(store, ddl, id, now) {
             Ok(true) => changed += 1,
             Ok(false) => {}
             Err(e) => {
-                log::warn!("dynamic partitioning of table {id} failed: {e}");
+                log::warn!("dynamic partitioning of table {name} failed: {e}");
                 first_error.get_or_insert(e);
             }
         }
@@ -89,6 +89,12 @@ pub(crate) fn run_pass(store: &Store, ddl: &Mutex<()>, clock: &Clock) -> Result<
 }
 
 fn update_table(store: &Store, ddl: &Mutex<()>, id: TableId, now: chrono::NaiveDateTime) -> Result<bool> {
+    // Most passes change nothing: decide that from the current state, without taking the DDL lock or
+    // waiting for the table's writers.
+    let Some(def) = store.snapshot().tables.get(&id).cloned() else { return Ok(false) };
+    if def.state != TableState::Normal || dynamic_partition::updated(store, &def, now)?.is_none() {
+        return Ok(false);
+    }
     let _ddl = ddl.lock();
     let lock = store.table_lock(id);
     let _exclusive = lock.write();

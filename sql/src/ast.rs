@@ -181,6 +181,8 @@ pub enum AlterTableOp {
     DropColumn {
         name: String,
     },
+    /// `SET ("k" = "v", ...)`: change table properties (keys and values as written).
+    SetProperties(Vec<(String, String)>),
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -146,8 +146,14 @@ fn slot_start(
     let (first_moment, last_moment) = supported_range();
     let moment = match value {
         Value::Null => first_moment,
-        other => value_to_datetime(other)
-            .ok_or_else(|| corrupt(table, &format!("partition column {} holds a {other:?}", column.name)))?,
+        other => value_to_datetime(other).ok_or_else(|| {
+            StorageError::InvalidInput(format!(
+                "value {} of column {} is outside the dates expression partitioning of table {} supports",
+                other.display(&column.column_type),
+                column.name,
+                table.name
+            ))
+        })?,
     };
     if moment > last_moment {
         return Err(StorageError::InvalidInput(format!(
@@ -335,7 +341,7 @@ fn corrupt(table: &TableDef, what: &str) -> StorageError {
 }
 
 fn out_of_calendar(table: &TableDef) -> StorageError {
-    StorageError::Internal(format!("table {}: a partition slot is outside the calendar", table.name))
+    StorageError::InvalidInput(format!("table {}: a partition slot is outside the calendar", table.name))
 }
 
 #[cfg(test)]

@@ -141,6 +141,12 @@ pub(crate) fn check_overwrite(local: &TableDef, snap: &TableDef) -> Result<()> {
     Ok(())
 }
 
+const DYNAMIC_ENABLE: &str = "dynamic_partition.enable";
+
+fn has_dynamic(def: &TableDef) -> bool {
+    def.properties.keys().any(|k| k.starts_with("dynamic_partition."))
+}
+
 /// Builds what to commit for one table. `local` is the existing table of the target name, if any;
 /// `allocate` hands out fresh ids.
 pub(crate) fn plan(
@@ -167,6 +173,12 @@ pub(crate) fn plan(
             definition.name = target_name.to_string();
             definition.create_time_ms = now_ms;
             definition.state = TableState::Normal;
+            // Restored partitions are often older than the dynamic `start` border: left enabled, the next
+            // scheduler pass would drop them (and their rows). Like Doris, restore with it disabled; the
+            // user turns it back on with ALTER TABLE ... SET ("dynamic_partition.enable" = "true").
+            if has_dynamic(&definition) {
+                definition.properties.insert(DYNAMIC_ENABLE.to_string(), "false".to_string());
+            }
             definition.partitions.clear();
             for p in &snap.partitions {
                 let mut new = fresh_partition(p, allocate)?;

@@ -136,6 +136,18 @@ pub(crate) fn alter_table(session: &mut Session, name: &ObjectName, op: AlterTab
                 Ok(RecordBatch::try_new(schema, columns)?)
             })?;
         }
+        AlterTableOp::SetProperties(given) => {
+            // Only what CREATE TABLE accepts, checked the same way; then the whole set must still make
+            // sense (dynamic partitioning is checked against the partitioning).
+            let changed = build::properties(&def.name, &given)?;
+            def.properties.extend(changed);
+            if super::dynamic_partition::config(&def)?.is_some() {
+                let now = super::dynamic_partition::utc_moment(shared.clock.now_ms())?;
+                if let Some(next) = super::dynamic_partition::updated(store, &def, now)? {
+                    def = next;
+                }
+            }
+        }
     }
     // The definition goes first so that the tablets it creates exist for the segment changes.
     let mut ops = Transaction::new();

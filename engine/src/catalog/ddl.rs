@@ -190,9 +190,11 @@ pub(crate) fn create_table(session: &mut Session, create: CreateTable) -> Result
 
     key_model::check_table(&def)?;
     // Dynamic partitions exist from the start; partitions an AS SELECT's rows need are made with them.
-    let now = super::dynamic_partition::utc_moment(shared.clock.now_ms())?;
-    if let Some(next) = super::dynamic_partition::updated(store, &def, now)? {
-        def = next;
+    if super::dynamic_partition::config(&def)?.is_some() {
+        let now = super::dynamic_partition::utc_moment(shared.clock.now_ms())?;
+        if let Some(next) = super::dynamic_partition::updated(store, &def, now)? {
+            def = next;
+        }
     }
     let mut conformed = Vec::new();
     if let Some(output) = &query_output {

@@ -164,10 +164,15 @@ pub(crate) fn config(def: &TableDef) -> Result<Option<DynamicPartition>> {
     if def.partition_kind != PartitionKind::Range || def.partition_columns.len() != 1 {
         return Err(invalid(table, "Dynamic partition only support single-column range partition"));
     }
+    // Values are parsed as 32-bit numbers (what CREATE TABLE accepts), so a damaged record cannot make
+    // the arithmetic below overflow.
     let number = |name: &str, default: i64| -> Result<i64> {
         match get(name) {
             None => Ok(default),
-            Some(v) => v.parse().map_err(|_| invalid(table, format!("Invalid properties: {PROPERTY_PREFIX}{name}"))),
+            Some(v) => v
+                .parse::<i32>()
+                .map(i64::from)
+                .map_err(|_| invalid(table, format!("Invalid properties: {PROPERTY_PREFIX}{name}"))),
         }
     };
     let unit = get("time_unit")

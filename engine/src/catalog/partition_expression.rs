@@ -21,7 +21,26 @@ fn invalid(message: String) -> EngineError {
 }
 
 /// Largest `time_slice` interval (StarRocks takes an INT).
-const MAX_INTERVAL: u64 = i32::MAX as u64;
+/// The longest time_slice interval per unit: 10000 years.
+fn max_interval(unit: TimeUnit) -> u64 {
+    match unit {
+        TimeUnit::Hour => 10_000 * 366 * 24,
+        TimeUnit::Day => 10_000 * 366,
+        TimeUnit::Week => 10_000 * 53,
+        TimeUnit::Month => 10_000 * 12,
+        TimeUnit::Year => 10_000,
+    }
+}
+
+fn unit_name(unit: TimeUnit) -> &'static str {
+    match unit {
+        TimeUnit::Hour => "hours",
+        TimeUnit::Day => "days",
+        TimeUnit::Week => "weeks",
+        TimeUnit::Month => "months",
+        TimeUnit::Year => "years",
+    }
+}
 
 /// Makes `def` (with its columns) an expression-partitioned table as `partition_by` says. The table has
 /// no partitions until rows arrive.
@@ -54,9 +73,12 @@ pub(crate) fn apply(def: &mut TableDef, partition_by: &PartitionBy, expression: 
                     "table {table}: time_slice partitioning only supports the floor boundary, not {boundary}"
                 )));
             }
-            if *interval > MAX_INTERVAL {
+            // Slots longer than the calendar Tessera partitions (years 0..9999) would fall outside it.
+            let max = max_interval(unit);
+            if *interval > max {
                 return Err(invalid(format!(
-                    "table {table}: the time_slice interval must be at most {MAX_INTERVAL}, found {interval}"
+                    "table {table}: the time_slice interval must be at most {max} {} (10000 years), found {interval}",
+                    unit_name(unit)
                 )));
             }
             (PartitionKind::Range, PartitionExpr::TimeSlice { unit, interval: *interval as u32 })

@@ -1,5 +1,6 @@
 //! DDL: CREATE / DROP DATABASE, CREATE TABLE (with keys, COMMENT, partitioning, distribution,
-//! PROPERTIES and AS query), DROP TABLE, TRUNCATE TABLE and the supported ALTER TABLE operations.
+//! PROPERTIES and AS query), DROP TABLE, TRUNCATE TABLE and the supported ALTER TABLE operations
+//! (ADD/DROP PARTITION, ADD/DROP COLUMN, SET properties).
 //!
 //! CREATE TABLE clauses follow StarRocks' order: ENGINE, key, COMMENT, PARTITION BY, DISTRIBUTED BY,
 //! ORDER BY (rejected), PROPERTIES, AS. A clause out of order or given twice is a clear error.
@@ -135,6 +136,12 @@ impl StmtParser<'_> {
             AlterTableOp::AddColumn { column, after }
         } else if self.parse_words(&["DROP", "COLUMN"]) {
             AlterTableOp::DropColumn { name: self.ident("column name")? }
+        } else if self.parse_word("SET") {
+            let properties = self.property_list()?;
+            if properties.is_empty() {
+                return Err(self.error_here("ALTER TABLE ... SET needs at least one property".to_string()));
+            }
+            AlterTableOp::SetProperties(properties)
         } else {
             let words = self.words_from(op_start, 3);
             return Err(self.error_here(format!("unsupported ALTER TABLE operation: {words}")));
@@ -330,6 +337,11 @@ impl StmtParser<'_> {
     /// `PROPERTIES ("k" = "v", ...)`: keys and values are quoted strings, kept exactly as written.
     pub(crate) fn properties(&mut self) -> Result<Vec<(String, String)>, ParseError> {
         self.expect_word("PROPERTIES")?;
+        self.property_list()
+    }
+
+    /// `("k" = "v", ...)`, possibly empty.
+    fn property_list(&mut self) -> Result<Vec<(String, String)>, ParseError> {
         self.expect(&Token::LParen)?;
         if self.consume(&Token::RParen) {
             return Ok(Vec::new());

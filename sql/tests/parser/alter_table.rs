@@ -1,4 +1,4 @@
-//! ALTER TABLE: ADD / DROP PARTITION, ADD / DROP COLUMN, and unsupported operations.
+//! ALTER TABLE: ADD / DROP PARTITION, ADD / DROP COLUMN, SET properties, and unsupported operations.
 
 use crate::common::{assert_err_contains, name, parse, qualified};
 use tessera_sql::{AlterTableOp, ColumnSpec, Literal, PartitionSpec, PartitionValues, SqlType, Statement};
@@ -114,4 +114,20 @@ fn alter_errors() {
         "expected LESS THAN, '[' or IN after VALUES, found end of input",
     );
     assert_err_contains("ALTER TABLE t DROP PARTITION", "expected partition name");
+}
+
+#[test]
+fn alter_table_set_properties() {
+    assert_eq!(
+        parse("ALTER TABLE t SET (\"dynamic_partition.enable\" = \"false\", \"replication_num\" = \"1\")"),
+        Statement::AlterTable {
+            name: name("t"),
+            op: AlterTableOp::SetProperties(vec![
+                ("dynamic_partition.enable".into(), "false".into()),
+                ("replication_num".into(), "1".into())
+            ]),
+        }
+    );
+    assert_err_contains("ALTER TABLE t SET ()", "ALTER TABLE ... SET needs at least one property");
+    assert_err_contains("ALTER TABLE t SET (k = \"v\")", "expected a quoted property key");
 }
