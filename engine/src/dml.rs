@@ -247,7 +247,10 @@ pub(crate) fn insert(session: &mut Session, insert: Insert) -> Result<StatementR
     new_partitions |= created;
     let state = store.snapshot();
     let target = if insert.overwrite {
-        let partitions = table.partitions.iter().filter(|p| only.is_none_or(|names| names.contains(&p.name)));
+        let partitions = table
+            .partitions
+            .iter()
+            .filter(|p| only.is_none_or(|names| names.iter().any(|n| n.eq_ignore_ascii_case(&p.name))));
         Target::Overwrite(partitions.flat_map(|p| p.tablets.iter().copied()).collect())
     } else {
         Target::Existing(&state)
@@ -273,7 +276,11 @@ pub(crate) fn truncate(session: &mut Session, name: &ObjectName, partitions: &[S
     shared.backups.check_not_restoring(&table)?;
     check_partitions(&table, partitions)?;
     let mut txn = Transaction::new();
-    for partition in table.partitions.iter().filter(|p| partitions.is_empty() || partitions.contains(&p.name)) {
+    for partition in table
+        .partitions
+        .iter()
+        .filter(|p| partitions.is_empty() || partitions.iter().any(|n| n.eq_ignore_ascii_case(&p.name)))
+    {
         for tablet in &partition.tablets {
             txn.overwrite(*tablet, Vec::new());
         }

@@ -359,8 +359,9 @@ impl TableDef {
         std::sync::Arc::new(Schema::new(fields))
     }
 
+    /// The partition named `name`. Partition names are case-insensitive, as in StarRocks.
     pub fn partition(&self, name: &str) -> Option<&PartitionDef> {
-        self.partitions.iter().find(|p| p.name == name)
+        self.partitions.iter().find(|p| p.name.eq_ignore_ascii_case(name))
     }
 
     /// Indexes (into `columns`) of the key columns.

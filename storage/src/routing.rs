@@ -46,7 +46,7 @@ pub fn route_batch(
     for (partition, part_rows) in rows_per_partition {
         if let Some(allowed) = only_partitions {
             let name = &table.partitions[partition].name;
-            if !allowed.contains(name) {
+            if !allowed.iter().any(|a| a.eq_ignore_ascii_case(name)) {
                 let first = part_rows[0] as usize;
                 let mut k = Vec::new();
                 for &c in &partition_cols {

@@ -184,7 +184,7 @@ fn select(manifest: &Manifest, label: &str, objects: &[RestoreObject]) -> Result
     for (def, partitions, alias) in picked {
         let mut definition = def.clone();
         if !partitions.is_empty() {
-            definition.partitions.retain(|p| partitions.contains(&p.name));
+            definition.partitions.retain(|p| partitions.iter().any(|n| n.eq_ignore_ascii_case(&p.name)));
         }
         let names: Vec<&str> = definition.partitions.iter().map(|p| p.name.as_str()).collect();
         let object = if def.partition_kind == PartitionKind::Unpartitioned {

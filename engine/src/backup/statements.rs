@@ -69,7 +69,7 @@ fn restrict(table: &TableDef, partitions: &[String]) -> Result<TableDef> {
                 return Err(invalid(format!("partition[{p}] does not exist  in table{}", table.name)));
             }
         }
-        def.partitions.retain(|p| partitions.contains(&p.name));
+        def.partitions.retain(|p| partitions.iter().any(|n| n.eq_ignore_ascii_case(&p.name)));
     }
     Ok(def)
 }

@@ -57,7 +57,7 @@ pub(crate) fn alter_table(session: &mut Session, name: &ObjectName, op: AlterTab
             }
             super::dynamic_partition::check_alter_allowed(&def)?;
             let before = def.partitions.len();
-            def.partitions.retain(|p| p.name != partition);
+            def.partitions.retain(|p| !p.name.eq_ignore_ascii_case(&partition));
             if def.partitions.len() == before {
                 if if_exists {
                     return Ok(StatementResult::ok());
