@@ -150,23 +150,39 @@ fn run_queries(options: &Options, session: &mut tessera::Session, peers: Option<
                     peers.insert(engine.to_string(), outcome);
                 }
             }
-            let check = check(&tessera, &peers, queries::query(n).ordered);
-            QueryRow { number: n, tessera, peers, check }
+            let answer = if options.sf == 1.0 { results::sf1_answer(n) } else { None };
+            let (check, peer_notes) = check(&tessera, &peers, answer.as_ref(), queries::query(n).ordered);
+            QueryRow { number: n, tessera, peers, check, peer_notes }
         })
         .collect()
 }
 
-/// Tessera's rows against DuckDB's, or DataFusion's when DuckDB has none.
-fn check(tessera: &Outcome, peers: &HashMap<String, Outcome>, ordered: bool) -> Check {
-    if let Some(e) = &tessera.error {
-        return Check::Failed(e.clone());
-    }
+/// Tessera's rows against each peer's and, at SF1, against the TPC-H answer; and notes where a peer
+/// differs from that answer.
+fn check(
+    tessera: &Outcome,
+    peers: &HashMap<String, Outcome>,
+    answer: Option<&results::Rows>,
+    ordered: bool,
+) -> (Check, Vec<String>) {
+    let mut peer_notes = Vec::new();
+    let mut references: Vec<(&'static str, &results::Rows)> = Vec::new();
     for engine in peers::ENGINES {
         let Some(peer) = peers.get(engine).filter(|p| p.error.is_none()) else { continue };
-        return match results::compare(&tessera.rows, &peer.rows, ordered) {
-            Ok(()) => Check::Match(engine),
-            Err(why) => Check::Mismatch(engine, why),
-        };
+        if let Some(answer) = answer {
+            if let Err(why) = results::compare(&peer.rows, answer, ordered) {
+                peer_notes.push(format!("{engine} differs from the TPC-H answer: {why}"));
+            }
+        }
+        references.push((engine, &peer.rows));
     }
-    Check::Unchecked
+    if let Some(answer) = answer {
+        references.push(("TPC-H answer", answer));
+    }
+    if let Some(e) = &tessera.error {
+        return (Check::Failed(e.clone()), peer_notes);
+    }
+    let compared =
+        references.into_iter().map(|(name, rows)| (name, results::compare(&tessera.rows, rows, ordered))).collect();
+    (Check::Compared(compared), peer_notes)
 }

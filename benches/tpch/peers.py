@@ -93,9 +93,10 @@ class DuckDb:
     def run(self, sql):
         result = None
         for statement in statements(sql):
-            cursor = self.con.execute(statement)
             if returns_rows(statement):
-                result = cursor.to_arrow_table()
+                result = self.con.sql(statement).to_arrow_table()
+            else:
+                self.con.execute(statement)
         return result
 
 

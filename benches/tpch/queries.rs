@@ -1,10 +1,10 @@
 //! The 22 TPC-H queries, and running them on Tessera.
 //!
 //! The texts are the specification's, with the validation parameters of its section 2.4 substituted
-//! (Q11's FRACTION is the SF1 value 0.0001 at every scale factor) and the row counts of "return the
-//! first N rows" written as LIMIT. Two spellings differ from the printed text because no engine here
-//! accepts them: Q1's `interval '90' day (3)` drops the precision `(3)`. The files are read by the peer
-//! script too, so all three engines run the same text.
+//! (Q11's FRACTION is the SF1 value 0.0001 at every scale factor) and "return the first N rows" written
+//! as LIMIT N. One spelling differs from the printed text: Q1's `interval '90' day (3)` drops the
+//! precision `(3)`, which none of the three engines parses. The files are read by the peer script too,
+//! so all three engines run the same text.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Instant;

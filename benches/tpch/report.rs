@@ -11,15 +11,15 @@ pub struct QueryRow {
     /// By engine name; empty when the peers were skipped.
     pub peers: HashMap<String, Outcome>,
     pub check: Check,
+    /// Where a peer's rows differ from the TPC-H answer (a problem of the harness or of the peer).
+    pub peer_notes: Vec<String>,
 }
 
 pub enum Check {
-    /// Tessera's rows equal the named engine's.
-    Match(&'static str),
-    Mismatch(&'static str, String),
-    /// Tessera failed, or no peer answered.
+    /// Tessera failed: the error.
     Failed(String),
-    Unchecked,
+    /// Tessera's rows compared with each reference (a peer engine, or the TPC-H answer at SF1).
+    Compared(Vec<(&'static str, Result<(), String>)>),
 }
 
 /// One timed operation of the loading / BACKUP / RESTORE table.
@@ -109,19 +109,29 @@ pub fn print_queries(heading: &str, rows: &[QueryRow]) {
             (Some(o), Some(p)) if p > 0.0 => Some(o / p),
             _ => None,
         });
-        let check = match &row.check {
-            Check::Match(engine) => format!("ok (= {engine})"),
-            Check::Mismatch(engine, why) => {
-                notes.push(format!("Q{}: Tessera's result differs from {engine}'s: {why}", row.number));
-                "**MISMATCH**".to_string()
-            }
+        let (check, matched) = match &row.check {
             Check::Failed(why) => {
                 notes.push(format!("Q{}: Tessera: {why}", row.number));
-                "**FAILED**".to_string()
+                ("**FAILED**".to_string(), false)
             }
-            Check::Unchecked => "unchecked".to_string(),
+            Check::Compared(comparisons) if comparisons.is_empty() => ("unchecked".to_string(), true),
+            Check::Compared(comparisons) => {
+                let mut differs = Vec::new();
+                for (reference, result) in comparisons {
+                    if let Err(why) = result {
+                        notes.push(format!("Q{}: Tessera's result differs from {reference}: {why}", row.number));
+                        differs.push(*reference);
+                    }
+                }
+                let references: Vec<&str> = comparisons.iter().map(|(r, _)| *r).collect();
+                if differs.is_empty() {
+                    (format!("ok (= {})", references.join(", ")), true)
+                } else {
+                    (format!("**MISMATCH** ({})", differs.join(", ")), false)
+                }
+            }
         };
-        if matches!(row.check, Check::Match(_)) {
+        if matched {
             for (all, r) in vs.iter_mut().zip(ratios) {
                 all.extend(r);
             }
@@ -131,6 +141,7 @@ pub fn print_queries(heading: &str, rows: &[QueryRow]) {
                 notes.push(format!("Q{}: {name}: {e}", row.number));
             }
         }
+        notes.extend(row.peer_notes.iter().map(|n| format!("Q{}: {n}", row.number)));
         let rows_shown = if row.tessera.error.is_some() { "-".to_string() } else { row.tessera.rows.len().to_string() };
         println!(
             "| Q{} | {} | {} | {} | {} | {} | {rows_shown} | {check} |",
