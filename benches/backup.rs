@@ -18,66 +18,25 @@
 //! reuses the test build (dependencies at opt-level 1); BACKUP's cost is file-system work, which the
 //! optimization level barely changes.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Instant;
 
-use tessera::{BackupState, Database, RestoreState};
+use common::{cp_r, dir_bytes, own_bytes, run_backup, run_restore};
+use tessera::Database;
+
+fn backup(db: &Database, sql: &str) {
+    run_backup(db, sql).expect("BACKUP");
+}
+
+fn timed(what: &str, f: impl FnOnce()) -> f64 {
+    common::timed(what, f).0
+}
 
 fn arg(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
     args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
-}
-
-fn dir_bytes(dir: &Path) -> u64 {
-    let mut total = 0;
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.flatten() {
-            let Ok(meta) = e.metadata() else { continue };
-            total += if meta.is_dir() { dir_bytes(&e.path()) } else { meta.len() };
-        }
-    }
-    total
-}
-
-/// Bytes of files whose inode is not shared with another link (what a copy really added).
-fn own_bytes(dir: &Path) -> u64 {
-    use std::os::unix::fs::MetadataExt;
-    let mut total = 0;
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.flatten() {
-            let Ok(meta) = e.metadata() else { continue };
-            total += if meta.is_dir() {
-                own_bytes(&e.path())
-            } else if meta.nlink() == 1 {
-                meta.len()
-            } else {
-                0
-            };
-        }
-    }
-    total
-}
-
-fn timed(what: &str, f: impl FnOnce()) -> f64 {
-    let start = Instant::now();
-    f();
-    let s = start.elapsed().as_secs_f64();
-    eprintln!("  {what}: {s:.3}s");
-    s
-}
-
-fn cp_r(from: &Path, to: &Path) {
-    let ok = Command::new("cp").arg("-r").arg(from).arg(to).status().map(|s| s.success()).unwrap_or(false);
-    assert!(ok, "cp -r {} {} failed", from.display(), to.display());
-    let _ = Command::new("sync").status();
-}
-
-fn backup(db: &Database, sql: &str) {
-    let job = db.session().execute_one(sql).expect("BACKUP").job.expect("job id");
-    let summary = db.wait_for_job(job).expect("job");
-    assert_eq!(summary.state, BackupState::Finished, "{}", summary.status);
-    let _ = Command::new("sync").status();
 }
 
 fn main() {
@@ -152,11 +111,7 @@ fn main() {
             .execute(&format!("CREATE READ ONLY REPOSITORY {name} ON LOCATION '{}'", repo_location.display()))
             .expect("repository");
         timed(&format!("RESTORE from {name}"), || {
-            let result =
-                fresh.session().execute_one(&format!("RESTORE SNAPSHOT bench.first FROM {name}")).expect("RESTORE");
-            let summary = fresh.wait_for_restore(result.job.expect("restore job id")).expect("restore job");
-            assert_eq!(summary.state, RestoreState::Finished, "{}", summary.status);
-            let _ = Command::new("sync").status();
+            run_restore(&fresh, &format!("RESTORE SNAPSHOT bench.first FROM {name}")).expect("RESTORE")
         })
     };
     let r_same = restore("same_fs", &same_repo);
