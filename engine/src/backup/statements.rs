@@ -409,6 +409,8 @@ pub(crate) fn show_snapshot(
                     "database": m.database,
                     "backup_time": m.backup_time_ms,
                     "backup_objects": objects,
+                    "views": m.views.iter().map(|v| v.name.clone()).collect::<Vec<_>>(),
+                    "functions": m.functions.iter().map(|f| f.signature()).collect::<Vec<_>>(),
                     "rows": m.rows(),
                     "format": m.format,
                     "backup_result": "succeed",

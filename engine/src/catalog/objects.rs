@@ -45,6 +45,11 @@ impl ObjectsCache {
 }
 
 impl LogicalObjects {
+    /// Decodes the objects of `state` (uncached: for jobs that run outside any statement).
+    pub(crate) fn from_state(state: &MetaState) -> LogicalObjects {
+        Self::load(state)
+    }
+
     fn load(state: &MetaState) -> LogicalObjects {
         let mut objects = LogicalObjects::default();
         for (id, bytes) in state.records_of(VIEW_RECORD) {

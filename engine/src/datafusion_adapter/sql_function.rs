@@ -58,7 +58,11 @@ impl SqlFunction {
     ) -> SqlFunction {
         SqlFunction {
             name: format!("{database}.{name}"),
-            aliases: if plain { vec![name.to_string()] } else { Vec::new() },
+            // DataFusion looks a qualified call up by its text as written: `db`.f and db.`f` too.
+            aliases: [format!("`{database}`.{name}"), format!("{database}.`{name}`"), format!("`{database}`.`{name}`")]
+                .into_iter()
+                .chain(plain.then(|| name.to_string()))
+                .collect(),
             database: database.to_string(),
             planned: overloads.iter().map(|_| OnceLock::new()).collect(),
             overloads,
