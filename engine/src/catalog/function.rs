@@ -10,6 +10,9 @@
 //! types; a function never takes the name of a built-in function (it would hide it).
 
 use std::collections::BTreeSet;
+use std::ops::ControlFlow;
+
+use datafusion::sql::sqlparser::ast as sp;
 use std::sync::Arc;
 
 use tessera_sql::{CreateFunction, ObjectName, SqlType};
@@ -47,6 +50,15 @@ pub(crate) fn create_function(session: &mut Session, create: CreateFunction) -> 
         return Err(EngineError::InvalidInput(format!(
             "Unknown function property '{key}': SQL functions take their body from AS <expression>; \
              the properties of Java UDFs (symbol, type, file, md5, isolation) do not apply"
+        )));
+    }
+    let has_subquery = sp::visit_expressions(create.body.as_ref(), |e| match e {
+        sp::Expr::Subquery(_) | sp::Expr::Exists { .. } | sp::Expr::InSubquery { .. } => ControlFlow::Break(()),
+        _ => ControlFlow::Continue(()),
+    });
+    if has_subquery.is_break() {
+        return Err(EngineError::InvalidInput(format!(
+            "function {db_name}.{name}: the body must be a scalar expression over the parameters, not a subquery"
         )));
     }
     let shared = session.db.shared.clone();

@@ -73,7 +73,7 @@ pub(crate) fn create_view(session: &mut Session, create: CreateView) -> Result<S
     for column in &create.columns {
         if !seen.insert(column.name.clone()) {
             return Err(EngineError::InvalidInput(format!(
-                "Duplicate column name '{}' in view {db_name}.{name}",
+                "view {db_name}.{name} cannot be used: Duplicate column name '{}'",
                 column.name
             )));
         }

@@ -124,6 +124,15 @@ fn rename_columns(
 ) -> DfResult<datafusion::logical_expr::LogicalPlan> {
     let fields = plan.schema().columns();
     if view.columns.is_empty() {
+        let mut seen = std::collections::BTreeSet::new();
+        for field in &fields {
+            if !seen.insert(field.name.clone()) {
+                return Err(engine_error(EngineError::InvalidInput(format!(
+                    "Duplicate column name '{}': give the columns distinct names (AS) or a column list",
+                    field.name
+                ))));
+            }
+        }
         return Ok(plan);
     }
     if fields.len() != view.columns.len() {

@@ -22,7 +22,9 @@ use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::common::DFSchema;
 use datafusion::error::{DataFusionError, Result as DfResult};
 use datafusion::logical_expr::expr::Cast;
+use datafusion::logical_expr::simplify::SimplifyContext;
 use datafusion::logical_expr::{ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility};
+use datafusion::optimizer::simplify_expressions::ExprSimplifier;
 use datafusion::physical_expr::PhysicalExpr;
 use tessera_storage::FunctionDef;
 
@@ -171,7 +173,14 @@ pub(crate) fn plan_body(
         )));
     }
     let cast = Expr::Cast(Cast::new(Box::new(body), function.returns.arrow_type()));
-    let physical = state.create_physical_expr(cast.clone(), &df_schema).map_err(|e| {
+    // Simplified as a query's expressions are (some functions, like coalesce, only run simplified).
+    let simplify = SimplifyContext::builder()
+        .with_schema(Arc::new(df_schema.clone()))
+        .with_config_options(Arc::new(state.config_options().as_ref().clone()))
+        .build();
+    let simplifier = ExprSimplifier::new(simplify);
+    let simplified = simplifier.coerce(cast.clone(), &df_schema).and_then(|e| simplifier.simplify(e));
+    let physical = simplified.and_then(|e| state.create_physical_expr(e, &df_schema)).map_err(|e| {
         fail(EngineError::InvalidInput(format!(
             "the body cannot be returned as {}: {}",
             function.returns,
