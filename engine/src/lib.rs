@@ -59,6 +59,9 @@ mod update;
 
 pub use backup::{BackupState, JobSummary, RestoreState, RestoreSummary};
 pub use database::{Database, JobHook, Options, RestoreHook};
+/// The DataFusion this engine is built on, for [`Session::register_scalar_function`] and
+/// [`Session::register_aggregate_function`] (their UDFs must come from this exact version).
+pub use datafusion;
 pub use datafusion_adapter::provider::ScanReport;
 pub use error::{EngineError, Result};
 pub use partition_scheduler::Clock;
