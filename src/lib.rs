@@ -29,6 +29,9 @@
 //! Bulk loading from Arrow is [`Database::append`]; from files, `INSERT INTO t SELECT * FROM
 //! FILES("path" = "...", "format" = "parquet")`.
 
+/// DataFusion, at the version Tessera runs: build session functions
+/// ([`Session::register_scalar_function`]) with its types.
+pub use tessera_engine::datafusion;
 pub use tessera_engine::{
     BackupState, Clock, Database, EngineError, InterruptHandle, JobHook, JobSummary, Options, ProgressHandle,
     RestoreHook, RestoreState, RestoreSummary, Result, ScanReport, Session, StatementResult, StoreOptions,

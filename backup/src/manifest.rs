@@ -3,18 +3,19 @@
 //!
 //! Format history: 1, the first; 2 adds the delete vectors of keyed tables' tablets (`deletes`). A
 //! build that reads only format 1 would ignore them and bring deleted rows back, so it must refuse
-//! format 2.
+//! format 2. Format 3 adds the database's views and SQL functions (`views`, `functions`); a format-2
+//! reader would restore a snapshot without them, so it must refuse format 3.
 
 use std::collections::BTreeMap;
 
 use base64::Engine;
 use serde::{Deserialize, Serialize};
-use tessera_storage::{DeleteVector, PartitionId, SegmentId, SegmentMeta, TableDef, TabletId};
+use tessera_storage::{DeleteVector, FunctionDef, PartitionId, SegmentId, SegmentMeta, TableDef, TabletId, ViewDef};
 
 use crate::error::{BackupError, Result};
 
 /// Manifest format written by this build. Readers accept every version up to this one.
-pub const MANIFEST_FORMAT_VERSION: u32 = 2;
+pub const MANIFEST_FORMAT_VERSION: u32 = 3;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
@@ -30,6 +31,12 @@ pub struct Manifest {
     pub backup_time_ms: i64,
     pub finish_time_ms: i64,
     pub tables: Vec<ManifestTable>,
+    /// Logical views, as the data directory stores them (format 3; absent = none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub views: Vec<ViewDef>,
+    /// SQL functions, one entry per overload (format 3; absent = none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub functions: Vec<FunctionDef>,
 }
 
 /// One table: its full definition, restricted to the backed-up partitions, and its tablets' files.

@@ -89,6 +89,8 @@ pub(crate) struct Shared {
     /// Always `Some` until drop; see `Drop for Shared`.
     runtime: Option<tokio::runtime::Runtime>,
     pub(crate) base_state: SessionState,
+    /// The views and SQL functions of the last state planned against, decoded once per commit.
+    pub(crate) objects: crate::catalog::objects::ObjectsCache,
     /// Serializes statements that change the catalog (CREATE/DROP/ALTER), so that checking a name and
     /// committing it cannot interleave. Lock order: `ddl` -> table lock -> storage commit.
     pub(crate) ddl: Arc<Mutex<()>>,
@@ -163,6 +165,7 @@ impl Database {
                 restore_hook: options.restore_hook.clone(),
                 runtime: Some(runtime),
                 base_state,
+                objects: Default::default(),
                 ddl,
                 clock: options.clock.clone(),
                 partition_scheduler,

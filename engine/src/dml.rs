@@ -379,9 +379,7 @@ pub(crate) fn delete(session: &mut Session, name: &ObjectName, selection: Option
 /// A statement context over the current state with an empty schema `__tessera_delete.s`, where DELETE
 /// and UPDATE register the rows they work on as the table `segment`.
 pub(crate) fn rewrite_context(session: &Session) -> Result<(StatementContext, Arc<MemorySchemaProvider>)> {
-    let shared = &session.db.shared;
-    let context =
-        StatementContext::new(&shared.base_state, shared.store.snapshot(), session.current_database.as_deref());
+    let context = session.statement_context();
     let segment_schema = Arc::new(MemorySchemaProvider::new());
     let segment_catalog = Arc::new(MemoryCatalogProvider::new());
     segment_catalog.register_schema("s", segment_schema.clone())?;

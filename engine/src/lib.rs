@@ -28,6 +28,13 @@
 //!    new tablet versions (and new partitions) atomically. The statement returns only after that
 //!    commit is durable.
 //!
+//! ## Views and SQL functions
+//! A view is a stored query (a `view` record), planned again in a nested DataFusion context over the
+//! statement's own pinned state whenever a statement names it (`datafusion_adapter/catalog.rs`), with
+//! a depth limit and a cycle check. A SQL function is a `function` record, registered in every
+//! statement's context as a scalar UDF whose body is planned on first use
+//! (`datafusion_adapter/sql_function.rs`). Both are checked by planning them when they are created.
+//!
 //! ## Life of a DDL statement
 //! CREATE/DROP/ALTER take the database-wide DDL lock (then the table's lock, exclusive), validate the
 //! new definition completely, and commit it — together with any rewritten segments — in one storage
@@ -59,6 +66,9 @@ mod update;
 
 pub use backup::{BackupState, JobSummary, RestoreState, RestoreSummary};
 pub use database::{Database, JobHook, Options, RestoreHook};
+/// The DataFusion this engine is built on, for [`Session::register_scalar_function`] and
+/// [`Session::register_aggregate_function`] (their UDFs must come from this exact version).
+pub use datafusion;
 pub use datafusion_adapter::provider::ScanReport;
 pub use error::{EngineError, Result};
 pub use partition_scheduler::Clock;

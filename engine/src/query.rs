@@ -22,8 +22,7 @@ pub(crate) struct QueryOutput {
 }
 
 fn context(session: &Session) -> StatementContext {
-    let shared = &session.db.shared;
-    StatementContext::new(&shared.base_state, shared.store.snapshot(), session.current_database.as_deref())
+    session.statement_context()
 }
 
 /// Plans and runs a query to completion.

@@ -18,6 +18,8 @@ pub struct Session {
     interrupt: Arc<InterruptState>,
     /// Rows the running statement's query has produced so far (reset at each statement).
     pub(crate) progress: Arc<std::sync::atomic::AtomicU64>,
+    /// Rust functions registered for this session only.
+    pub(crate) functions: crate::datafusion_adapter::session_functions::SessionFunctions,
 }
 
 impl Session {
@@ -27,7 +29,41 @@ impl Session {
             current_database: None,
             interrupt: Arc::new(InterruptState::default()),
             progress: Default::default(),
+            functions: Default::default(),
         }
+    }
+
+    /// Registers a native Rust scalar function (a DataFusion [`ScalarUDF`]) for this session: every
+    /// later statement of the session can call it by its name (and aliases), in queries, DML and view
+    /// definitions. It is not persisted, so other sessions, a reopened database and backups do not see
+    /// it; a view that calls it works only in sessions that registered it. A SQL function of the current
+    /// database with the same name wins. Registering a name again replaces the earlier function.
+    ///
+    /// [`ScalarUDF`]: datafusion::logical_expr::ScalarUDF
+    pub fn register_scalar_function(&mut self, function: datafusion::logical_expr::ScalarUDF) {
+        self.functions.add_scalar(function);
+    }
+
+    /// Registers a native Rust aggregate function (a DataFusion [`AggregateUDF`]) for this session,
+    /// with the same rules as [`register_scalar_function`](Self::register_scalar_function).
+    ///
+    /// [`AggregateUDF`]: datafusion::logical_expr::AggregateUDF
+    pub fn register_aggregate_function(&mut self, function: datafusion::logical_expr::AggregateUDF) {
+        self.functions.add_aggregate(function);
+    }
+
+    /// A DataFusion context over the current state, for one statement.
+    pub(crate) fn statement_context(&self) -> crate::datafusion_adapter::StatementContext {
+        let shared = &self.db.shared;
+        let state = shared.store.snapshot();
+        let objects = shared.objects.of(&state);
+        crate::datafusion_adapter::StatementContext::new(
+            &shared.base_state,
+            state,
+            objects,
+            self.functions.clone(),
+            self.current_database.as_deref(),
+        )
     }
 
     /// A handle that stops the statement this session is running, from another thread (a Ctrl-C
@@ -101,7 +137,7 @@ impl Session {
                 Ok(StatementResult::ok())
             }
             Statement::ShowDatabases => crate::show::show_databases(self),
-            Statement::ShowTables { database } => crate::show::show_tables(self, database.as_deref()),
+            Statement::ShowTables { database, full } => crate::show::show_tables(self, database.as_deref(), full),
             Statement::CreateTable(create) => crate::catalog::ddl::create_table(self, *create),
             Statement::DropTable { name, if_exists, force: _ } => {
                 crate::catalog::ddl::drop_table(self, &name, if_exists)
@@ -119,6 +155,16 @@ impl Session {
             Statement::Query(query) => crate::query::run_query(self, *query),
             Statement::Explain(statement) => crate::query::explain(self, *statement),
             Statement::Backup(statement) => self.run_backup_statement(statement),
+            Statement::CreateView(create) => crate::catalog::view::create_view(self, *create),
+            Statement::DropView { name, if_exists } => crate::catalog::view::drop_view(self, &name, if_exists),
+            Statement::ShowCreateView { name } => crate::catalog::view::show_create_view(self, &name),
+            Statement::CreateFunction(create) => crate::catalog::function::create_function(self, *create),
+            Statement::DropFunction { name, argument_types, if_exists } => {
+                crate::catalog::function::drop_function(self, &name, &argument_types, if_exists)
+            }
+            Statement::ShowFunctions { database } => {
+                crate::catalog::function::show_functions(self, database.as_deref())
+            }
         }
     }
 

@@ -39,17 +39,31 @@ pub(crate) fn show_databases(session: &mut Session) -> Result<StatementResult> {
     string_table(&["Database"], names.into_iter().map(|n| vec![n]).collect())
 }
 
-pub(crate) fn show_tables(session: &mut Session, database: Option<&str>) -> Result<StatementResult> {
+/// SHOW [FULL] TABLES: tables and views by name; FULL adds StarRocks' `Table_type` (`BASE TABLE` or
+/// `VIEW`).
+pub(crate) fn show_tables(session: &mut Session, database: Option<&str>, full: bool) -> Result<StatementResult> {
     let name = session.resolve_database(database)?;
     let state = session.db.shared.store.snapshot();
     let db = resolve::database(&state, &name)?;
     // `State` is NORMAL, or RESTORE while a restore job is replacing the table.
-    let rows = state.tables_in(db.id).iter().map(|t| vec![t.name.clone(), t.state.to_string()]).collect();
-    string_table(&[&format!("Tables_in_{name}"), "State"], rows)
+    let mut rows: Vec<(String, &str, String)> =
+        state.tables_in(db.id).iter().map(|t| (t.name.clone(), "BASE TABLE", t.state.to_string())).collect();
+    let objects = session.db.shared.objects.of(&state);
+    rows.extend(objects.views_in(db.id).iter().map(|v| (v.name.clone(), "VIEW", "NORMAL".to_string())));
+    rows.sort();
+    let title = format!("Tables_in_{name}");
+    if full {
+        let rows = rows.into_iter().map(|(n, kind, state)| vec![n, kind.to_string(), state]).collect();
+        return string_table(&[&title, "Table_type", "State"], rows);
+    }
+    string_table(&[&title, "State"], rows.into_iter().map(|(n, _, state)| vec![n, state]).collect())
 }
 
 pub(crate) fn describe(session: &mut Session, name: &ObjectName) -> Result<StatementResult> {
     let state = session.db.shared.store.snapshot();
+    if let Some((db, view)) = crate::catalog::view::find_view(session, &state, name)? {
+        return crate::catalog::view::describe_view(session, &state, &db, &view);
+    }
     let (_, table) = resolve::table(session, &state, name)?;
     let rows = table
         .columns
@@ -193,6 +207,10 @@ pub(crate) fn create_table_sql(table: &TableDef) -> String {
 
 pub(crate) fn show_create_table(session: &mut Session, name: &ObjectName) -> Result<StatementResult> {
     let state = session.db.shared.store.snapshot();
+    if crate::catalog::view::find_view(session, &state, name)?.is_some() {
+        // As StarRocks: SHOW CREATE TABLE on a view shows the view.
+        return crate::catalog::view::show_create_view(session, name);
+    }
     let (_, table) = resolve::table(session, &state, name)?;
     string_table(&["Table", "Create Table"], vec![vec![table.name.clone(), create_table_sql(&table)]])
 }

@@ -215,8 +215,10 @@ pub enum Statement {
         database: String,
     },
     ShowDatabases,
+    /// `SHOW [FULL] TABLES [FROM | IN db]`: `full` adds the `Table_type` column.
     ShowTables {
         database: Option<String>,
+        full: bool,
     },
     CreateTable(Box<CreateTable>),
     DropTable {
@@ -261,6 +263,80 @@ pub enum Statement {
     Explain(Box<sp::Statement>),
     /// Repositories, BACKUP, snapshots and backup jobs.
     Backup(BackupStatement),
+    /// `CREATE [OR REPLACE] VIEW [IF NOT EXISTS] ...` and `ALTER VIEW ...`.
+    CreateView(Box<CreateView>),
+    DropView {
+        name: ObjectName,
+        if_exists: bool,
+    },
+    ShowCreateView {
+        name: ObjectName,
+    },
+    CreateFunction(Box<CreateFunction>),
+    /// `DROP FUNCTION [IF EXISTS] [db.]f(type, ...)`: one overload, named by its argument types.
+    DropFunction {
+        name: ObjectName,
+        argument_types: Vec<SqlType>,
+        if_exists: bool,
+    },
+    /// `SHOW [FULL] FUNCTIONS [FROM | IN db]`.
+    ShowFunctions {
+        database: Option<String>,
+    },
+}
+
+/// How a view statement treats an existing view of the same name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ViewMode {
+    /// `CREATE VIEW`: an existing object is an error.
+    Create,
+    /// `CREATE VIEW IF NOT EXISTS`: an existing view is kept, nothing happens.
+    CreateIfNotExists,
+    /// `CREATE OR REPLACE VIEW`: an existing view is replaced (a missing one is created).
+    CreateOrReplace,
+    /// `ALTER VIEW`: the view must exist and is replaced.
+    Alter,
+}
+
+/// One column of a view's optional column list: `name [COMMENT '...']`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ViewColumn {
+    pub name: String,
+    pub comment: Option<String>,
+}
+
+/// `CREATE [OR REPLACE] VIEW [IF NOT EXISTS] [db.]v [(c [COMMENT '...'], ...)] [COMMENT '...'] AS query`
+/// or `ALTER VIEW [db.]v [(cols)] AS query`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateView {
+    pub name: ObjectName,
+    pub mode: ViewMode,
+    /// Empty when no column list was written.
+    pub columns: Vec<ViewColumn>,
+    pub comment: Option<String>,
+    pub query: Box<sp::Query>,
+}
+
+/// One parameter of a SQL function: `name type`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionParameter {
+    pub name: String,
+    pub data_type: SqlType,
+}
+
+/// `CREATE [OR REPLACE] FUNCTION [IF NOT EXISTS] [db.]f(a INT, ...) RETURNS type [PROPERTIES (...)]
+/// AS <expression>`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateFunction {
+    pub name: ObjectName,
+    pub or_replace: bool,
+    pub if_not_exists: bool,
+    pub parameters: Vec<FunctionParameter>,
+    pub returns: SqlType,
+    /// `PROPERTIES (...)`, keys and values as written.
+    pub properties: Vec<(String, String)>,
+    /// The body, a scalar expression over the parameters.
+    pub body: Box<sp::Expr>,
 }
 
 /// One item of a BACKUP `ON (...)` list.

@@ -30,6 +30,7 @@ pub(crate) mod repositories;
 pub(crate) mod restore;
 mod restore_check;
 pub(crate) mod restore_job;
+pub(crate) mod restore_objects;
 mod restore_runner;
 mod runner;
 pub(crate) mod statements;

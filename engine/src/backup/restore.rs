@@ -156,12 +156,8 @@ fn select(manifest: &Manifest, label: &str, objects: &[RestoreObject]) -> Result
                 }
                 picked.push((def, partitions.clone(), alias.clone()));
             }
-            RestoreObject::Other { kind, .. } => {
-                return Err(EngineError::Unsupported(format!(
-                    "restoring {} is not supported yet; only tables can be restored",
-                    kind.to_ascii_lowercase()
-                )))
-            }
+            // Views and functions: `restore_objects::select`.
+            RestoreObject::Other { .. } => {}
         }
     }
     // An alias may not equal another listed table or another alias.
@@ -256,10 +252,13 @@ pub(crate) fn restore(session: &mut Session, restore: Restore) -> Result<Stateme
         .or_else(|| restore.label_database.clone())
         .unwrap_or_else(|| manifest.database.clone());
     let selection = select(&manifest, &restore.label, &restore.objects)?;
+    let restored = super::restore_objects::select(&manifest, &restore.label, &restore.objects, &target_db)?;
+    let table_targets: Vec<String> = selection.iter().map(|s| s.target.clone()).collect();
 
     // Overwrite rules against the current state: a mismatch fails the statement, changing nothing.
     let state = shared.store.snapshot();
     if let Some(db) = state.database_by_name(&target_db) {
+        super::restore_objects::check_names(&state, db.id, &target_db, &table_targets, &restored)?;
         for s in &selection {
             if let Some(local) = state.table_by_name(db.id, &s.target) {
                 check_overwrite(local, &s.definition)?;
@@ -283,7 +282,7 @@ pub(crate) fn restore(session: &mut Session, restore: Restore) -> Result<Stateme
         state: RestoreState::Pending,
         allow_load: props.allow_load,
         replication_num: props.replication_num,
-        objects: selection.iter().map(|s| s.object.clone()).collect(),
+        objects: selection.iter().map(|s| s.object.clone()).chain(restored.shown()).collect(),
         create_time_ms,
         meta_prepared_ms: None,
         snapshot_finished_ms: None,
@@ -351,6 +350,7 @@ pub(crate) fn restore(session: &mut Session, restore: Restore) -> Result<Stateme
     };
     let plan = RestorePlan {
         tables: selection.into_iter().map(|s| RestoreTable { definition: s.definition, target: s.target }).collect(),
+        objects: restored,
         tablets,
         staging: format!("restore-{id}"),
         file_delay: shared.backup_file_delay,

@@ -39,6 +39,8 @@ pub(crate) struct RestoreTable {
 /// Everything a restore job needs, fixed at submission.
 pub(crate) struct RestorePlan {
     pub tables: Vec<RestoreTable>,
+    /// The views and functions to restore, renamed for the target database.
+    pub objects: super::restore_objects::RestoredObjects,
     /// The snapshot's tablets (by snapshot tablet id) with their files.
     pub tablets: BTreeMap<TabletId, ManifestTablet>,
     /// The staging folder name under `staging/`.
@@ -328,6 +330,12 @@ fn commit(
             txn.extend(after);
         }
     }
+    // Functions and views after the tables, in the same commit.
+    let targets: Vec<String> = plan.tables.iter().map(|t| t.target.clone()).collect();
+    super::restore_objects::check_names(&state, database.id, &database_name, &targets, &plan.objects)
+        .map_err(|e| failed(&e))?;
+    super::restore_objects::commit(&mut txn, &state, database.id, &plan.objects, now_ms(), &mut allocate)
+        .map_err(|e| failed(&e))?;
     // A cancel that arrived while the files were linked still wins: nothing is committed yet.
     check(job, plan)?;
     let finished = {

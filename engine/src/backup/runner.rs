@@ -16,6 +16,9 @@ use super::manager::JobControl;
 pub(crate) struct JobPlan {
     /// Each table's definition (restricted to the backed-up partitions) and its tablets as pinned.
     pub tables: Vec<(TableDef, Vec<TabletSnapshot>)>,
+    /// The views and function overloads in the job, as they were at submission.
+    pub views: Vec<tessera_storage::ViewDef>,
+    pub functions: Vec<tessera_storage::FunctionDef>,
     /// The hard-link snapshot folder name under `snapshots/`.
     pub snapshot_name: String,
     /// Pause after each uploaded file (tests use it to watch and cancel a job mid-way).
@@ -186,6 +189,8 @@ fn steps(
                     .collect(),
             })
             .collect(),
+        views: plan.views.clone(),
+        functions: plan.functions.clone(),
     };
     enter(store, job, plan, BackupState::UploadInfo, |_| {})?;
     repository.write_manifest(&manifest).map_err(|e| common_error(&format!("writing the manifest failed: {e}")))?;

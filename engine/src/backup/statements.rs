@@ -103,9 +103,15 @@ pub(crate) fn backup(session: &mut Session, backup: Backup) -> Result<StatementR
     // The pinned state: one consistent version of every table in the job.
     let state = shared.store.snapshot();
     let db = resolve::database(&state, &db_name)?;
+    let logical = shared.objects.of(&state);
     let mut selected: Vec<(Arc<TableDef>, Vec<String>)> = Vec::new();
     let mut seen = BTreeSet::new();
-    let mut all_tables = backup.objects.is_empty();
+    let whole_database = backup.objects.is_empty();
+    let mut all_tables = whole_database;
+    let mut all_views = whole_database;
+    let mut all_functions = whole_database;
+    let mut views: Vec<Arc<tessera_storage::ViewDef>> = Vec::new();
+    let mut functions: Vec<Arc<tessera_storage::FunctionDef>> = Vec::new();
     for object in &backup.objects {
         match object {
             BackupObject::AllTables => all_tables = true,
@@ -113,23 +119,74 @@ pub(crate) fn backup(session: &mut Session, backup: Backup) -> Result<StatementR
                 if !seen.insert(name.clone()) {
                     return Err(invalid(format!("Duplicated table: {name}")));
                 }
+                if logical.view(db.id, name).is_some() {
+                    return Err(invalid(format!(
+                        "{name} is a view: back it up with ON (VIEW {name}) (views have no partitions)"
+                    )));
+                }
                 let table = state.table_by_name(db.id, name).cloned().ok_or_else(|| {
                     invalid(format!("Incorrect table name '{name}': it does not exist in database {}", db.name))
                 })?;
                 selected.push((table, partitions.clone()));
             }
-            BackupObject::Other { kind, .. } => {
-                return Err(EngineError::Unsupported(format!(
-                    "backing up {} is not supported yet; only tables can be backed up",
-                    kind.to_ascii_lowercase()
-                )))
-            }
+            BackupObject::Other { kind, name } => match (kind.as_str(), name) {
+                ("ALL VIEWS", _) => all_views = true,
+                ("ALL FUNCTIONS", _) => all_functions = true,
+                ("VIEW", Some(name)) => {
+                    let view = logical.view(db.id, name).cloned().ok_or_else(|| {
+                        invalid(format!("Incorrect view name '{name}': it does not exist in database {}", db.name))
+                    })?;
+                    if views.iter().any(|v| v.id == view.id) {
+                        return Err(invalid(format!("Duplicated view: {name}")));
+                    }
+                    views.push(view);
+                }
+                ("FUNCTION", Some(name)) => {
+                    // `FUNCTION other_db.f` names a function of that database; a backup holds one
+                    // database's objects, so it must be the backed-up one.
+                    let (function_db, function_name) = match name.split_once('.') {
+                        Some((d, f)) => (d.to_string(), f.to_string()),
+                        None => (db.name.clone(), name.clone()),
+                    };
+                    let overloads = if function_db == db.name { logical.overloads(db.id, &function_name) } else { &[] };
+                    if overloads.is_empty() {
+                        return Err(invalid(format!("Invalid backup function(s), function name: {name}")));
+                    }
+                    for f in overloads {
+                        if !functions.iter().any(|g| g.id == f.id) {
+                            functions.push(f.clone());
+                        }
+                    }
+                }
+                _ => {
+                    return Err(EngineError::Unsupported(format!(
+                        "backing up {} is not supported yet; tables, views and functions can be backed up",
+                        kind.to_ascii_lowercase()
+                    )))
+                }
+            },
         }
     }
     if all_tables {
         for table in state.tables_in(db.id) {
             if !seen.contains(&table.name) {
                 selected.push((table.clone(), Vec::new()));
+            }
+        }
+    }
+    if all_views {
+        for view in logical.views_in(db.id) {
+            if !views.iter().any(|v| v.id == view.id) {
+                views.push(view);
+            }
+        }
+    }
+    if all_functions {
+        for (_, overloads) in logical.functions_in(db.id) {
+            for f in overloads {
+                if !functions.iter().any(|g| g.id == f.id) {
+                    functions.push(f);
+                }
             }
         }
     }
@@ -160,6 +217,8 @@ pub(crate) fn backup(session: &mut Session, backup: Backup) -> Result<StatementR
             format!("[{}.{} PARTITION ({})]", db.name, table.name, partitions.join(", "))
         });
     }
+    objects_of_kind(&mut objects, "VIEW", &db.name, views.iter().map(|v| v.name.clone()));
+    objects_of_kind(&mut objects, "FUNCTION", &db.name, functions.iter().map(|f| f.signature()));
     let id = shared.store.allocate_id()?;
     let create_time_ms = now_ms();
     let mut record = BackupJobRecord {
@@ -214,6 +273,8 @@ pub(crate) fn backup(session: &mut Session, backup: Backup) -> Result<StatementR
     };
     let plan = JobPlan {
         tables: plan_tables,
+        views: views.iter().map(|v| v.as_ref().clone()).collect(),
+        functions: functions.iter().map(|f| f.as_ref().clone()).collect(),
         snapshot_name,
         file_delay: shared.backup_file_delay,
         deadline_ms: create_time_ms.saturating_add(timeout_ms),
@@ -221,6 +282,11 @@ pub(crate) fn backup(session: &mut Session, backup: Backup) -> Result<StatementR
     };
     runner::start(shared.store.clone(), repository, job, plan);
     Ok(StatementResult::job(id))
+}
+
+/// Adds `[KIND db.name]` to SHOW BACKUP's objects for each name.
+fn objects_of_kind(shown: &mut Vec<String>, kind: &str, db: &str, names: impl Iterator<Item = String>) {
+    shown.extend(names.map(|n| format!("[{kind} {db}.{n}]")));
 }
 
 fn time(ms: Option<i64>) -> Option<String> {
@@ -343,6 +409,8 @@ pub(crate) fn show_snapshot(
                     "database": m.database,
                     "backup_time": m.backup_time_ms,
                     "backup_objects": objects,
+                    "views": m.views.iter().map(|v| v.name.clone()).collect::<Vec<_>>(),
+                    "functions": m.functions.iter().map(|f| f.signature()).collect::<Vec<_>>(),
                     "rows": m.rows(),
                     "format": m.format,
                     "backup_result": "succeed",

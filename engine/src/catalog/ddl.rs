@@ -65,6 +65,16 @@ pub(crate) fn drop_database(session: &mut Session, name: &str, if_exists: bool) 
     for table in shared.store.snapshot().tables_in(db.id) {
         txn.drop_table(table.id);
     }
+    // The database's views and functions go with it.
+    let objects = shared.objects.of(&state);
+    for view in objects.views_in(db.id) {
+        txn.delete_record(tessera_storage::logical_objects::VIEW_RECORD, view.id);
+    }
+    for (_, overloads) in objects.functions_in(db.id) {
+        for function in overloads {
+            txn.delete_record(tessera_storage::logical_objects::FUNCTION_RECORD, function.id);
+        }
+    }
     txn.drop_database(db.id);
     shared.store.commit(txn)?;
     if session.current_database.as_deref() == Some(name) {
@@ -91,6 +101,15 @@ pub(crate) fn create_table(session: &mut Session, create: CreateTable) -> Result
             return Ok(StatementResult::ok());
         }
         return Err(EngineError::AlreadyExists(format!("Table '{table_name}' already exists")));
+    }
+    if shared.objects.of(&state).view(db.id, &table_name).is_some() {
+        if create.if_not_exists {
+            return Ok(StatementResult::ok());
+        }
+        return Err(EngineError::AlreadyExists(format!(
+            "Can't create table '{}.{table_name}': view '{table_name}' already exists in database {}",
+            db.name, db.name
+        )));
     }
 
     let mut columns: Vec<ColumnDef> = match (&query_output, create.columns.is_empty()) {

@@ -20,9 +20,15 @@ pub(crate) fn table(
 ) -> Result<(Arc<DatabaseDef>, Arc<TableDef>)> {
     let db_name = session.resolve_database(name.database.as_deref())?;
     let db = database(state, &db_name)?;
-    let table = state
-        .table_by_name(db.id, &name.name)
-        .cloned()
-        .ok_or_else(|| EngineError::NotFound(format!("Unknown table '{}.{}'", db.name, name.name)))?;
+    let Some(table) = state.table_by_name(db.id, &name.name).cloned() else {
+        if session.db.shared.objects.of(state).view(db.id, &name.name).is_some() {
+            return Err(EngineError::InvalidInput(format!(
+                "'{}.{}' is a view, not a table: views are changed only by CREATE OR REPLACE VIEW, ALTER VIEW \
+                 and DROP VIEW",
+                db.name, name.name
+            )));
+        }
+        return Err(EngineError::NotFound(format!("Unknown table '{}.{}'", db.name, name.name)));
+    };
     Ok((db, table))
 }

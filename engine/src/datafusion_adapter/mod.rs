@@ -4,6 +4,9 @@
 //! resolves reads that one consistent version, and the statement holds the state (and so every segment
 //! file in it) until its results are collected. Scans prune partitions, buckets and segments here and
 //! hand the surviving Parquet files to DataFusion's Parquet scan, which prunes row groups and pages.
+//! Views are planned from their stored query in a nested context over the same state; SQL functions
+//! are scalar UDFs whose bodies are planned the same way; a session's Rust functions are registered
+//! in every context of that session.
 //!
 //! [`MetaState`]: tessera_storage::MetaState
 
@@ -12,5 +15,7 @@ pub(crate) mod context;
 pub(crate) mod files;
 pub(crate) mod filters;
 pub(crate) mod provider;
+pub(crate) mod session_functions;
+pub(crate) mod sql_function;
 
 pub(crate) use context::StatementContext;

@@ -47,7 +47,7 @@ const KEY_KINDS: &[(&str, KeyKind)] = &[
 ];
 
 impl StmtParser<'_> {
-    /// `CREATE DATABASE|SCHEMA ...`, `CREATE TABLE ...` or `CREATE [READ ONLY] REPOSITORY ...`.
+    /// `CREATE DATABASE|SCHEMA ...`, `CREATE TABLE ...`, `CREATE [OR REPLACE] VIEW|FUNCTION ...` or `CREATE [READ ONLY] REPOSITORY ...`.
     pub(crate) fn create(&mut self) -> Result<Statement, ParseError> {
         self.expect_word("CREATE")?;
         if self.parse_word("DATABASE") || self.parse_word("SCHEMA") {
@@ -57,6 +57,9 @@ impl StmtParser<'_> {
         }
         if self.parse_word("TABLE") {
             return self.create_table().map(|t| Statement::CreateTable(Box::new(t)));
+        }
+        if let Some(statement) = self.create_view_or_function()? {
+            return Ok(statement);
         }
         if let Some(statement) = self.create_backup_object()? {
             return Ok(statement);
@@ -78,6 +81,9 @@ impl StmtParser<'_> {
             let name = self.object_name("table name")?;
             let force = self.parse_word("FORCE");
             return Ok(Statement::DropTable { name, if_exists, force });
+        }
+        if let Some(statement) = self.drop_view_or_function()? {
+            return Ok(statement);
         }
         if let Some(statement) = self.drop_backup_object()? {
             return Ok(statement);
@@ -107,6 +113,9 @@ impl StmtParser<'_> {
     /// `ALTER TABLE [db.]t <operation>`.
     pub(crate) fn alter(&mut self) -> Result<Statement, ParseError> {
         self.expect_word("ALTER")?;
+        if let Some(statement) = self.alter_view()? {
+            return Ok(statement);
+        }
         if !self.parse_word("TABLE") {
             return Err(self.unsupported());
         }

@@ -15,6 +15,7 @@ mod partition;
 mod restore;
 mod show;
 mod tokens;
+mod view_function;
 
 use sqlparser::dialect::MySqlDialect;
 use sqlparser::parser::Parser;

@@ -20,13 +20,20 @@ impl StmtParser<'_> {
         if self.parse_word("DATABASES") || self.parse_word("SCHEMAS") {
             return Ok(Statement::ShowDatabases);
         }
+        let full_tables = self.peek_words(&["FULL", "TABLES"]);
+        if full_tables {
+            self.p.advance_token();
+        }
         if self.parse_word("TABLES") {
             let database = if self.parse_word("FROM") || self.parse_word("IN") {
                 Some(self.ident("database name")?)
             } else {
                 None
             };
-            return Ok(Statement::ShowTables { database });
+            return Ok(Statement::ShowTables { database, full: full_tables });
+        }
+        if let Some(statement) = self.show_view_or_function()? {
+            return Ok(statement);
         }
         if self.parse_words(&["CREATE", "TABLE"]) {
             let name = self.object_name("table name")?;

@@ -525,12 +525,15 @@ fn backup_words_remain_usable_as_names() {
             Statement::CreateDatabase { name: word.into(), if_not_exists: false }
         );
         assert_eq!(parse(&format!("USE `{word}`")), Statement::Use { database: word.into() });
-        assert_eq!(parse(&format!("SHOW TABLES FROM {word}")), Statement::ShowTables { database: Some(word.into()) });
+        assert_eq!(
+            parse(&format!("SHOW TABLES FROM {word}")),
+            Statement::ShowTables { database: Some(word.into()), full: false }
+        );
         assert_eq!(parse(&format!("DESC {word}")), Statement::Describe { name: name(word) });
         assert!(matches!(parse(&format!("SELECT {word} FROM `{word}`")), Statement::Query(_)));
     }
     assert_eq!(parse("SHOW DATABASES"), Statement::ShowDatabases);
-    assert_eq!(parse("SHOW TABLES"), Statement::ShowTables { database: None });
+    assert_eq!(parse("SHOW TABLES"), Statement::ShowTables { database: None, full: false });
     assert_eq!(parse("SHOW PARTITIONS FROM snapshot"), Statement::ShowPartitions { name: name("snapshot") });
     assert_eq!(parse("SHOW CREATE TABLE repository"), Statement::ShowCreateTable { name: name("repository") });
     assert_eq!(

@@ -45,9 +45,9 @@ fn show_databases() {
 
 #[test]
 fn show_tables() {
-    assert_eq!(parse("SHOW TABLES"), Statement::ShowTables { database: None });
-    assert_eq!(parse("SHOW TABLES FROM Db1"), Statement::ShowTables { database: Some("db1".into()) });
-    assert_eq!(parse("show tables in `Db1`"), Statement::ShowTables { database: Some("Db1".into()) });
+    assert_eq!(parse("SHOW TABLES"), Statement::ShowTables { database: None, full: false });
+    assert_eq!(parse("SHOW TABLES FROM Db1"), Statement::ShowTables { database: Some("db1".into()), full: false });
+    assert_eq!(parse("show tables in `Db1`"), Statement::ShowTables { database: Some("Db1".into()), full: false });
 }
 
 #[test]
@@ -56,6 +56,6 @@ fn database_statement_errors() {
     assert_err_contains("USE", "expected database name");
     assert_err_contains("USE a.b", "expected end of statement, found .");
     assert_err_contains("SHOW TABLES FROM", "expected database name");
-    assert_err_contains("CREATE VIEW v AS SELECT 1", "unsupported statement: CREATE VIEW v ...");
+    assert_err_contains("CREATE MATERIALIZED VIEW v AS SELECT 1", "unsupported statement: CREATE MATERIALIZED VIEW");
     assert_err_contains("SHOW VARIABLES", "unsupported statement: SHOW VARIABLES");
 }

@@ -41,7 +41,10 @@ fn quoted_names_may_hold_anything() {
 
 #[test]
 fn database_names_are_normalized() {
-    assert_eq!(parse("SHOW TABLES FROM `Mixed`"), Statement::ShowTables { database: Some("Mixed".into()) });
+    assert_eq!(
+        parse("SHOW TABLES FROM `Mixed`"),
+        Statement::ShowTables { database: Some("Mixed".into()), full: false }
+    );
     assert_eq!(
         parse("DROP DATABASE MIXED"),
         Statement::DropDatabase { name: "mixed".into(), if_exists: false, force: false }

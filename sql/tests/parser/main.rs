@@ -15,3 +15,4 @@ mod restore;
 mod split;
 mod statements;
 mod table_ops;
+mod views_functions;

@@ -518,7 +518,10 @@ fn restore_word_remains_usable_as_a_name() {
         Statement::CreateDatabase { name: "restore".into(), if_not_exists: false }
     );
     assert_eq!(parse("USE restore"), Statement::Use { database: "restore".into() });
-    assert_eq!(parse("SHOW TABLES FROM restore"), Statement::ShowTables { database: Some("restore".into()) });
+    assert_eq!(
+        parse("SHOW TABLES FROM restore"),
+        Statement::ShowTables { database: Some("restore".into()), full: false }
+    );
     assert_eq!(parse("DESC restore"), Statement::Describe { name: name("restore") });
     assert!(matches!(parse("SELECT restore FROM restore"), Statement::Query(_)));
     assert!(matches!(parse("INSERT INTO restore VALUES (1)"), Statement::Insert(_)));

@@ -11,7 +11,7 @@ fn several_statements_with_empty_ones() {
     assert_eq!(statements.len(), 4);
     assert_eq!(statements[0], Statement::CreateDatabase { name: "d".into(), if_not_exists: false });
     assert_eq!(statements[1], Statement::Use { database: "d".into() });
-    assert_eq!(statements[2], Statement::ShowTables { database: None });
+    assert_eq!(statements[2], Statement::ShowTables { database: None, full: false });
     assert!(matches!(statements[3], Statement::Query(_)));
 }
 

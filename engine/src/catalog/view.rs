@@ -1,0 +1,263 @@
+//! Logical views: CREATE [OR REPLACE] VIEW, ALTER VIEW, DROP VIEW, SHOW CREATE VIEW and DESC of a view.
+//!
+//! A view is a record (`record/view/<id>`, `tessera_storage::ViewDef`) holding its query as SQL text;
+//! statements that use it plan that text again over their own pinned state
+//! (`datafusion_adapter/catalog.rs`), so a view always reads the current tables.
+//!
+//! What stays true: tables and views share one namespace per database (checked under the DDL lock,
+//! in both directions); a view's definition planned when it was created or altered, with the new
+//! definition in place, so a view that would reach itself (directly, through other views, or by
+//! CREATE OR REPLACE) is never committed; a column list has exactly as many names as the query has
+//! columns, and a view's column names are unique. Objects a view uses may be dropped later: using the
+//! view then fails with an error naming it and the missing object.
+
+use std::sync::Arc;
+
+use arrow::datatypes::SchemaRef;
+use datafusion::sql::parser::Statement as DfStatement;
+use datafusion::sql::sqlparser::ast as sp;
+use tessera_sql::{CreateView, ObjectName, ViewMode};
+use tessera_storage::logical_objects::{encode_object, LOGICAL_OBJECT_FORMAT_VERSION, VIEW_RECORD};
+use tessera_storage::{DatabaseDef, MetaState, Transaction, ViewColumnDef, ViewDef};
+
+use super::ddl::now_ms;
+use super::objects::LogicalObjects;
+use super::resolve;
+use crate::datafusion_adapter::StatementContext;
+use crate::error::{EngineError, Result};
+use crate::result::StatementResult;
+use crate::session::Session;
+use crate::show::{quote_ident, string_table};
+
+/// The error for a name that a table already holds.
+pub(crate) fn table_exists_error(db: &str, name: &str) -> EngineError {
+    EngineError::AlreadyExists(format!(
+        "Can't create view '{db}.{name}': table '{name}' already exists in database {db}"
+    ))
+}
+
+pub(crate) fn create_view(session: &mut Session, create: CreateView) -> Result<StatementResult> {
+    let db_name = session.resolve_database(create.name.database.as_deref())?;
+    let name = create.name.name.clone();
+    if name.is_empty() || name.len() > 256 {
+        return Err(EngineError::InvalidInput(format!("view name '{name}' must have 1 to 256 characters")));
+    }
+    let shared = session.db.shared.clone();
+    let _ddl = shared.ddl.lock();
+    let state = shared.store.snapshot();
+    let db = resolve::database(&state, &db_name)?;
+    let objects = shared.objects.of(&state);
+    let existing = objects.view(db.id, &name).cloned();
+    if state.table_by_name(db.id, &name).is_some() {
+        if create.mode == ViewMode::CreateIfNotExists {
+            return Ok(StatementResult::ok());
+        }
+        if create.mode == ViewMode::Alter {
+            return Err(EngineError::InvalidInput(format!(
+                "'{db_name}.{name}' is a table, not a view: use ALTER TABLE"
+            )));
+        }
+        return Err(table_exists_error(&db_name, &name));
+    }
+    match (&existing, create.mode) {
+        (Some(_), ViewMode::Create) => {
+            return Err(EngineError::AlreadyExists(format!("Table '{name}' already exists: view {db_name}.{name}")))
+        }
+        (Some(_), ViewMode::CreateIfNotExists) => return Ok(StatementResult::ok()),
+        (None, ViewMode::Alter) => {
+            return Err(EngineError::NotFound(format!("Unknown view '{db_name}.{name}'")));
+        }
+        _ => {}
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for column in &create.columns {
+        if !seen.insert(column.name.clone()) {
+            return Err(EngineError::InvalidInput(format!(
+                "view {db_name}.{name} cannot be used: Duplicate column name '{}'",
+                column.name
+            )));
+        }
+    }
+    let view = ViewDef {
+        format: LOGICAL_OBJECT_FORMAT_VERSION,
+        id: match &existing {
+            Some(old) => old.id,
+            None => shared.store.allocate_id()?,
+        },
+        database_id: db.id,
+        name: name.clone(),
+        query: create.query.to_string(),
+        columns: create
+            .columns
+            .iter()
+            .map(|c| ViewColumnDef { name: c.name.clone(), comment: c.comment.clone() })
+            .collect(),
+        comment: create.comment.clone(),
+        create_time_ms: existing.as_ref().map_or_else(now_ms, |old| old.create_time_ms),
+    };
+    // Planned with the new definition in place, so that a cycle through it is found now.
+    let mut trial = objects.as_ref().clone();
+    trial.put_view(Arc::new(view.clone()));
+    view_schema(session, &state, Arc::new(trial), &db, &view)?;
+    let mut txn = Transaction::new();
+    txn.put_record(VIEW_RECORD, view.id, encode_object(&view)?);
+    shared.store.commit(txn)?;
+    Ok(StatementResult::ok())
+}
+
+/// Plans `SELECT * FROM db.view` against `objects` and returns the view's columns; also checks that
+/// its column names are unique.
+pub(crate) fn view_schema(
+    session: &Session,
+    state: &Arc<MetaState>,
+    objects: Arc<LogicalObjects>,
+    db: &DatabaseDef,
+    view: &ViewDef,
+) -> Result<SchemaRef> {
+    let shared = &session.db.shared;
+    let context = StatementContext::new(
+        &shared.base_state,
+        state.clone(),
+        objects,
+        session.functions.clone(),
+        session.current_database.as_deref(),
+    );
+    let sql = format!("SELECT * FROM {}.{}", quote_ident(&db.name), quote_ident(&view.name));
+    let tessera_sql::Statement::Query(query) = tessera_sql::parse_statement(&sql)? else {
+        return Err(EngineError::Internal(format!("not a query: {sql}")));
+    };
+    let statement = DfStatement::Statement(Box::new(sp::Statement::Query(query)));
+    let plan = session.db.block_on(async {
+        let state = context.ctx.state();
+        let plan = state.statement_to_plan(statement).await?;
+        // The analyzer (type coercion) finds type errors the planner alone would leave for later.
+        state.optimize(&plan)?;
+        Ok::<_, EngineError>(plan)
+    })??;
+    let schema: SchemaRef = Arc::new(plan.schema().as_arrow().clone());
+    let mut seen = std::collections::BTreeSet::new();
+    for field in schema.fields() {
+        if !seen.insert(field.name().clone()) {
+            return Err(EngineError::InvalidInput(format!(
+                "Duplicate column name '{}' in view {}.{}: give the columns distinct names (AS) or a column list",
+                field.name(),
+                db.name,
+                view.name
+            )));
+        }
+    }
+    Ok(schema)
+}
+
+pub(crate) fn drop_view(session: &mut Session, name: &ObjectName, if_exists: bool) -> Result<StatementResult> {
+    let db_name = session.resolve_database(name.database.as_deref())?;
+    let shared = session.db.shared.clone();
+    let _ddl = shared.ddl.lock();
+    let state = shared.store.snapshot();
+    let db = resolve::database(&state, &db_name)?;
+    let objects = shared.objects.of(&state);
+    let Some(view) = objects.view(db.id, &name.name) else {
+        if state.table_by_name(db.id, &name.name).is_some() {
+            return Err(EngineError::InvalidInput(format!(
+                "'{db_name}.{}' is a table, not a view: use DROP TABLE",
+                name.name
+            )));
+        }
+        if if_exists {
+            return Ok(StatementResult::ok());
+        }
+        return Err(EngineError::NotFound(format!("Unknown view '{db_name}.{}'", name.name)));
+    };
+    let mut txn = Transaction::new();
+    txn.delete_record(VIEW_RECORD, view.id);
+    shared.store.commit(txn)?;
+    Ok(StatementResult::ok())
+}
+
+/// The view `[db.]name`, if there is one (and the database exists).
+pub(crate) fn find_view(
+    session: &Session,
+    state: &MetaState,
+    name: &ObjectName,
+) -> Result<Option<(Arc<DatabaseDef>, Arc<ViewDef>)>> {
+    let db_name = session.resolve_database(name.database.as_deref())?;
+    let db = resolve::database(state, &db_name)?;
+    let objects = session.db.shared.objects.of(state);
+    Ok(objects.view(db.id, &name.name).cloned().map(|v| (db, v)))
+}
+
+/// `CREATE VIEW` text that re-creates `view`.
+pub(crate) fn create_view_sql(view: &ViewDef) -> String {
+    let mut out = format!("CREATE VIEW {}", quote_ident(&view.name));
+    if !view.columns.is_empty() {
+        let columns: Vec<String> = view
+            .columns
+            .iter()
+            .map(|c| match &c.comment {
+                Some(comment) => format!("{} COMMENT {}", quote_ident(&c.name), quote_string(comment)),
+                None => quote_ident(&c.name),
+            })
+            .collect();
+        out.push_str(&format!(" ({})", columns.join(", ")));
+    }
+    if let Some(comment) = &view.comment {
+        out.push_str(&format!(" COMMENT {}", quote_string(comment)));
+    }
+    out.push_str(" AS ");
+    out.push_str(&view.query);
+    out
+}
+
+fn quote_string(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// SHOW CREATE VIEW (and SHOW CREATE TABLE on a view): StarRocks' four columns.
+pub(crate) fn show_create_view(session: &mut Session, name: &ObjectName) -> Result<StatementResult> {
+    let state = session.db.shared.store.snapshot();
+    let Some((db, view)) = find_view(session, &state, name)? else {
+        let db_name = session.resolve_database(name.database.as_deref())?;
+        let db = resolve::database(&state, &db_name)?;
+        if state.table_by_name(db.id, &name.name).is_some() {
+            return Err(EngineError::InvalidInput(format!(
+                "'{db_name}.{}' is a table, not a view: use SHOW CREATE TABLE",
+                name.name
+            )));
+        }
+        return Err(EngineError::NotFound(format!("Unknown view '{}.{}'", db.name, name.name)));
+    };
+    let _ = db;
+    string_table(
+        &["View", "Create View", "character_set_client", "collation_connection"],
+        vec![vec![view.name.clone(), create_view_sql(&view), "utf8".into(), "utf8_general_ci".into()]],
+    )
+}
+
+/// DESC of a view: its columns as the query plans now.
+pub(crate) fn describe_view(
+    session: &Session,
+    state: &Arc<MetaState>,
+    db: &DatabaseDef,
+    view: &ViewDef,
+) -> Result<StatementResult> {
+    let objects = session.db.shared.objects.of(state);
+    let schema = view_schema(session, state, objects, db, view)?;
+    let rows = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            let shown = tessera_storage::ColumnType::from_arrow(f.data_type())
+                .map(|t| t.to_string())
+                .unwrap_or_else(|_| f.data_type().to_string());
+            vec![
+                f.name().clone(),
+                shown,
+                if f.is_nullable() { "YES" } else { "NO" }.to_string(),
+                "false".to_string(),
+                "NULL".to_string(),
+                String::new(),
+            ]
+        })
+        .collect();
+    string_table(&["Field", "Type", "Null", "Key", "Default", "Extra"], rows)
+}
