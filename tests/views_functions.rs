@@ -115,7 +115,7 @@ fn restore_into_another_database_with_renames() {
     check.execute("USE dst").unwrap();
     let shown = check.execute_one("SHOW CREATE VIEW tagged").unwrap();
     let text = shown.batches[0].column(1).as_any().downcast_ref::<StringArray>().unwrap().value(0).to_string();
-    assert!(text.contains("dst.tag(k)") && text.contains("FROM dst.t"), "{text}");
+    assert!(text.contains("`dst`.tag(k)") && text.contains("FROM `dst`.t"), "{text}");
 
     // Dropping the source changes nothing in the copy.
     db.session().execute("DROP DATABASE src").unwrap();
@@ -128,7 +128,7 @@ fn restore_into_another_database_with_renames() {
     assert_eq!(strings(&db, "SELECT third.label(7)"), vec!["#7"]);
     assert_eq!(strings(&db, "SELECT third.label('x')"), vec!["@x"]);
     let error = db.session().query("SELECT * FROM third.renamed").unwrap_err().to_string();
-    assert!(error.contains("view third.renamed cannot be used") && error.contains("third.tag"), "{error}");
+    assert!(error.contains("view third.renamed cannot be used") && error.contains("`third`.tag"), "{error}");
     restore("RESTORE SNAPSHOT snap FROM r DATABASE src AS third ON (FUNCTION tag)");
     assert_eq!(strings(&db, "SELECT a FROM third.renamed ORDER BY a"), vec!["#1", "#2"]);
     assert!(db.session().query("SELECT * FROM third.tagged_twice").is_err(), "not selected, not restored");
@@ -158,4 +158,25 @@ fn restore_into_another_database_with_renames() {
         .unwrap_err()
         .to_string();
     assert!(error.contains("Only support restore OLAP table: renamed"), "{error}");
+
+    // Checked even when the target database does not exist yet (nothing is created), and a function
+    // may not be restored under a built-in's name.
+    for (sql, expected) in [
+        (
+            "RESTORE SNAPSHOT snap FROM r DATABASE src AS fourth ON (TABLE t AS tagged, VIEW tagged)",
+            "Only support restore OLAP table: tagged (it is also a view restored by this job)",
+        ),
+        (
+            "RESTORE SNAPSHOT snap FROM r DATABASE src AS fourth ON (FUNCTION tag AS abs)",
+            "Can't restore function abs: abs is a built-in function",
+        ),
+    ] {
+        let error = db.session().execute_one(sql).unwrap_err().to_string();
+        assert!(error.contains(expected), "{sql}: {error}");
+    }
+    assert!(db.session().execute_one("USE fourth").is_err(), "the database was not created");
+
+    // Restored into a database whose name is a reserved word: qualified names still parse.
+    restore("RESTORE SNAPSHOT snap FROM r DATABASE src AS `order`");
+    assert_eq!(strings(&db, "SELECT a FROM `order`.tagged ORDER BY a"), vec!["#1", "#2"]);
 }

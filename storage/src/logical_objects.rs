@@ -78,11 +78,17 @@ impl FunctionDef {
         format!("{}({})", self.name, types.join(", "))
     }
 
-    /// True when `other` is the same overload (same name and argument types).
+    /// True when the two overloads could not be told apart by a call: same name and the same runtime
+    /// (Arrow) argument types (CHAR(n), VARCHAR(n) and STRING are one type; so are LARGEINT and
+    /// DECIMAL(38,0)).
     pub fn same_signature(&self, other: &FunctionDef) -> bool {
         self.name == other.name
             && self.parameters.len() == other.parameters.len()
-            && self.parameters.iter().zip(&other.parameters).all(|(a, b)| a.data_type == b.data_type)
+            && self
+                .parameters
+                .iter()
+                .zip(&other.parameters)
+                .all(|(a, b)| a.data_type.arrow_type() == b.data_type.arrow_type())
     }
 }
 

@@ -254,6 +254,19 @@ pub(crate) fn restore(session: &mut Session, restore: Restore) -> Result<Stateme
     let selection = select(&manifest, &restore.label, &restore.objects)?;
     let restored = super::restore_objects::select(&manifest, &restore.label, &restore.objects, &target_db)?;
     let table_targets: Vec<String> = selection.iter().map(|s| s.target.clone()).collect();
+    // Checks that need no target database (it may not exist yet): a restored table may not take a
+    // restored view's name, and a restored function may not take a built-in's.
+    if let Some(t) = table_targets.iter().find(|t| restored.views.iter().any(|v| &v.name == *t)) {
+        return Err(invalid(format!("Only support restore OLAP table: {t} (it is also a view restored by this job)")));
+    }
+    let base = &shared.base_state;
+    if let Some(f) = restored.functions.iter().find(|f| {
+        base.scalar_functions().contains_key(&f.name)
+            || base.aggregate_functions().contains_key(&f.name)
+            || base.window_functions().contains_key(&f.name)
+    }) {
+        return Err(invalid(format!("Can't restore function {}: {} is a built-in function", f.name, f.name)));
+    }
 
     // Overwrite rules against the current state: a mismatch fails the statement, changing nothing.
     let state = shared.store.snapshot();

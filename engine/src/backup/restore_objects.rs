@@ -211,7 +211,7 @@ fn rewrite_query(text: &str, from: &str, to: &str) -> Result<String> {
         return Err(EngineError::Corruption(format!("a view's query in the snapshot cannot be parsed: {text}")));
     };
     let _ = sp::VisitMut::visit(query.as_mut(), &mut RenameDatabase { from, to });
-    Ok(query.to_string())
+    Ok(crate::catalog::sql_text::query_text(&query))
 }
 
 /// The same for a function body.
@@ -226,7 +226,7 @@ fn rewrite_expression(text: &str, from: &str, to: &str) -> Result<String> {
         return Err(EngineError::Corruption(format!("a function body in the snapshot cannot be parsed: {text}")));
     };
     let _ = sp::VisitMut::visit(&mut expr, &mut RenameDatabase { from, to });
-    Ok(expr.to_string())
+    Ok(crate::catalog::sql_text::expr_text(&expr))
 }
 
 struct RenameDatabase<'a> {
@@ -242,9 +242,8 @@ impl RenameDatabase<'_> {
         if let sp::ObjectNamePart::Identifier(first) = &mut name.0[0] {
             let normalized = if first.quote_style.is_some() { first.value.clone() } else { first.value.to_lowercase() };
             if normalized == self.from {
-                let plain = self.to.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-                    && !self.to.starts_with(|c: char| c.is_ascii_digit());
-                *first = if plain { sp::Ident::new(self.to) } else { sp::Ident::with_quote('`', self.to) };
+                // Always quoted: the name may be a reserved word (`order`).
+                *first = sp::Ident::with_quote('`', self.to);
             }
         }
     }
@@ -273,8 +272,10 @@ mod tests {
     #[test]
     fn database_qualifiers_are_rewritten_but_strings_are_not() {
         let query = rewrite_query("SELECT a.f(k), 'a.t' FROM a.t JOIN b.u ON t.k = u.k", "a", "c").unwrap();
-        assert_eq!(query, "SELECT c.f(k), 'a.t' FROM c.t JOIN b.u ON t.k = u.k");
-        assert_eq!(rewrite_expression("a.g(x) + 1", "a", "c").unwrap(), "c.g(x) + 1");
+        assert_eq!(query, "SELECT `c`.f(k), 'a.t' FROM `c`.t JOIN b.u ON t.k = u.k");
+        assert_eq!(rewrite_expression("a.g(x) + 1", "a", "c").unwrap(), "`c`.g(x) + 1");
+        assert_eq!(rewrite_query("SELECT 1 FROM a.t", "a", "order").unwrap(), "SELECT 1 FROM `order`.t");
+        assert_eq!(rewrite_query(r"SELECT 'x\\y' FROM a.t", "a", "c").unwrap(), r"SELECT 'x\\y' FROM `c`.t");
         assert_eq!(rewrite_expression("a.g(x)", "a", "New-db").unwrap(), "`New-db`.g(x)");
         assert_eq!(rewrite_query("SELECT 1 FROM a.t", "a", "a").unwrap(), "SELECT 1 FROM a.t");
     }

@@ -96,7 +96,7 @@ pub(crate) fn create_function(session: &mut Session, create: CreateFunction) -> 
         name: name.clone(),
         parameters,
         returns,
-        body: create.body.to_string(),
+        body: super::sql_text::expr_text(&create.body),
         properties: Default::default(),
         create_time_ms: now_ms(),
     };
@@ -118,8 +118,7 @@ pub(crate) fn create_function(session: &mut Session, create: CreateFunction) -> 
     // Checked with the new definition in place: its body plans, and no call chain leads back to it.
     let mut trial = objects.as_ref().clone();
     trial.put_function(Arc::new(function.clone()));
-    let context =
-        StatementContext::new(base, state.clone(), Arc::new(trial), session.functions.clone(), Some(&db_name));
+    let context = StatementContext::new(base, state.clone(), Arc::new(trial), Default::default(), Some(&db_name));
     let (_, body) = plan_body(&context.env, &db_name, &function, 0)?;
     check_no_cycle(&context, &db_name, &name, called_functions(&body))?;
 

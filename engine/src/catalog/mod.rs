@@ -10,5 +10,6 @@ pub(crate) mod key_model;
 pub(crate) mod objects;
 pub(crate) mod partition_expression;
 pub(crate) mod resolve;
+pub(crate) mod sql_text;
 pub(crate) mod table_builder;
 pub(crate) mod view;

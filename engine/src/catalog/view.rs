@@ -86,7 +86,7 @@ pub(crate) fn create_view(session: &mut Session, create: CreateView) -> Result<S
         },
         database_id: db.id,
         name: name.clone(),
-        query: create.query.to_string(),
+        query: super::sql_text::query_text(&create.query),
         columns: create
             .columns
             .iter()

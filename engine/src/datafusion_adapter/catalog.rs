@@ -111,7 +111,11 @@ impl StateSchema {
 /// The query of a stored view, parsed again.
 fn parse_view_query(text: &str) -> DfResult<Box<sp::Query>> {
     match tessera_sql::parse_statement(text) {
-        Ok(tessera_sql::Statement::Query(query)) => Ok(query),
+        Ok(tessera_sql::Statement::Query(mut query)) => {
+            // As for any statement: FILES("k" = "v") arguments reach DataFusion as plain pairs.
+            super::files::rewrite_files_arguments(query.as_mut());
+            Ok(query)
+        }
         Ok(_) => Err(engine_error(EngineError::Corruption(format!("the stored query is not a query: {text}")))),
         Err(e) => Err(engine_error(EngineError::Corruption(format!("the stored query cannot be parsed: {e}")))),
     }
