@@ -80,6 +80,28 @@ fn views_and_functions_survive_a_reopen() {
     assert_eq!(strings(&db, "SELECT d.sq(3)"), vec!["9"]);
 }
 
+/// DROP DATABASE removes its view and function records from the data directory (a re-created database
+/// of the same name has another id, so SQL alone cannot see leftovers).
+#[test]
+fn dropping_a_database_removes_its_view_and_function_records() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let db = Database::open(dir.path()).unwrap();
+        db.session()
+            .execute(
+                "CREATE DATABASE keep; CREATE VIEW keep.kv AS SELECT 1 AS x;
+                 CREATE DATABASE gone; USE gone; CREATE FUNCTION f(x INT) RETURNS INT AS x + 1;
+                 CREATE VIEW gv AS SELECT f(1) AS y; DROP DATABASE gone",
+            )
+            .unwrap();
+        db.close().unwrap();
+    }
+    let store = tessera_storage::Store::open(dir.path(), Default::default()).unwrap();
+    let state = store.snapshot();
+    assert_eq!(state.records_of("view").count(), 1, "only keep.kv is left");
+    assert_eq!(state.records_of("function").count(), 0);
+}
+
 /// A database with a table, two views (one over the other), and a function with two overloads, backed
 /// up whole; restored into another database with renames.
 #[test]
