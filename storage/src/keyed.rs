@@ -266,6 +266,13 @@ impl Store {
                         existing_values.insert(g, values);
                     }
                 }
+                // Every row asked for must come back, or its key would lose its old values.
+                if groups_in_order.next().is_some() {
+                    return Err(StorageError::Corruption(format!(
+                        "segment {} returned fewer rows than asked",
+                        segment.id()
+                    )));
+                }
             }
         }
         let replaced = deleted.values().map(|r| r.len() as u64).sum();
