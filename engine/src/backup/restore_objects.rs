@@ -235,16 +235,32 @@ struct RenameDatabase<'a> {
 }
 
 impl RenameDatabase<'_> {
+    /// Renames the database part of a table or function name: `db.x`, or `default_catalog.db.x`.
     fn rename(&self, name: &mut sp::ObjectName) {
-        if name.0.len() != 2 {
-            return;
+        let position = match name.0.len() {
+            2 => 0,
+            3 => 1,
+            _ => return,
+        };
+        if let sp::ObjectNamePart::Identifier(part) = &mut name.0[position] {
+            self.rename_ident(part);
         }
-        if let sp::ObjectNamePart::Identifier(first) = &mut name.0[0] {
-            let normalized = if first.quote_style.is_some() { first.value.clone() } else { first.value.to_lowercase() };
-            if normalized == self.from {
-                // Always quoted: the name may be a reserved word (`order`).
-                *first = sp::Ident::with_quote('`', self.to);
-            }
+    }
+
+    fn rename_ident(&self, ident: &mut sp::Ident) {
+        let normalized = if ident.quote_style.is_some() { ident.value.clone() } else { ident.value.to_lowercase() };
+        if normalized == self.from {
+            // Always quoted: the name may be a reserved word (`order`).
+            *ident = sp::Ident::with_quote('`', self.to);
+        }
+    }
+
+    /// Column references and wildcards qualified by a database: `db.t.c` (a two-part `a.c` names a
+    /// table or alias, never a database) and `db.t.*`.
+    fn rename_column_path(&self, parts: &mut [sp::Ident], table_and_column: usize) {
+        if parts.len() > table_and_column {
+            let first = parts.len() - table_and_column - 1;
+            self.rename_ident(&mut parts[first]);
         }
     }
 }
@@ -258,8 +274,25 @@ impl sp::VisitorMut for RenameDatabase<'_> {
     }
 
     fn pre_visit_expr(&mut self, expr: &mut sp::Expr) -> ControlFlow<()> {
-        if let sp::Expr::Function(function) = expr {
-            self.rename(&mut function.name);
+        match expr {
+            sp::Expr::Function(function) => self.rename(&mut function.name),
+            // `db.t.c`: database, table, column.
+            sp::Expr::CompoundIdentifier(parts) if parts.len() == 3 => self.rename_column_path(parts, 2),
+            _ => {}
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_select(&mut self, select: &mut sp::Select) -> ControlFlow<()> {
+        for item in &mut select.projection {
+            if let sp::SelectItem::QualifiedWildcard(sp::SelectItemQualifiedWildcardKind::ObjectName(name), _) = item {
+                // `db.t.*`: database, table.
+                if name.0.len() == 2 {
+                    if let sp::ObjectNamePart::Identifier(part) = &mut name.0[0] {
+                        self.rename_ident(part);
+                    }
+                }
+            }
         }
         ControlFlow::Continue(())
     }
@@ -275,6 +308,12 @@ mod tests {
         assert_eq!(query, "SELECT `c`.f(k), 'a.t' FROM `c`.t JOIN b.u ON t.k = u.k");
         assert_eq!(rewrite_expression("a.g(x) + 1", "a", "c").unwrap(), "`c`.g(x) + 1");
         assert_eq!(rewrite_query("SELECT 1 FROM a.t", "a", "order").unwrap(), "SELECT 1 FROM `order`.t");
+        // Three-part column names, qualified wildcards and catalog-qualified tables; two-part column
+        // names (table or alias first) stay.
+        assert_eq!(
+            rewrite_query("SELECT a.t.k, a.t.*, t.k, a.k FROM default_catalog.a.t", "a", "c").unwrap(),
+            "SELECT `c`.t.k, `c`.t.*, t.k, a.k FROM default_catalog.`c`.t"
+        );
         assert_eq!(rewrite_query(r"SELECT 'x\\y' FROM a.t", "a", "c").unwrap(), r"SELECT 'x\\y' FROM `c`.t");
         assert_eq!(rewrite_expression("a.g(x)", "a", "New-db").unwrap(), "`New-db`.g(x)");
         assert_eq!(rewrite_query("SELECT 1 FROM a.t", "a", "a").unwrap(), "SELECT 1 FROM a.t");
