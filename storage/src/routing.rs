@@ -4,8 +4,6 @@
 //! Routing is all-or-nothing: a row that falls in no partition fails the whole batch with an error that
 //! names the table and the value, before anything is written.
 
-use std::collections::HashMap;
-
 use arrow::array::{RecordBatch, UInt32Array};
 use arrow::compute::take_record_batch;
 
@@ -30,10 +28,11 @@ pub fn route_batch(
     let partition_cols = table.partition_column_indexes()?;
     let bucket_cols = table.bucket_column_indexes()?;
     let buckets = table.distribution.buckets().max(1) as usize;
-    let mut groups: HashMap<(usize, usize), Vec<u32>> = HashMap::new();
+    // Rows by (partition, bucket), indexed `partition * buckets + bucket`: no hashing per row.
+    let mut groups: Vec<Vec<u32>> = vec![Vec::new(); table.partitions.len() * buckets];
     let mut key = Vec::with_capacity(partition_cols.len());
     let mut bucket_key = Vec::with_capacity(bucket_cols.len());
-    let mut rows_per_partition: HashMap<usize, Vec<u32>> = HashMap::new();
+    let mut rows_per_partition: Vec<Vec<u32>> = vec![Vec::new(); table.partitions.len()];
     let lookup = PartitionLookup::new(table);
     for row in 0..rows {
         key.clear();
@@ -41,9 +40,12 @@ pub fn route_batch(
             key.push(value_at(batch.column(c).as_ref(), row)?);
         }
         let partition = lookup.find(&key).ok_or_else(|| no_partition_error(table, &key))?;
-        rows_per_partition.entry(partition).or_default().push(row as u32);
+        rows_per_partition[partition].push(row as u32);
     }
-    for (partition, part_rows) in rows_per_partition {
+    for (partition, part_rows) in rows_per_partition.into_iter().enumerate() {
+        if part_rows.is_empty() {
+            continue;
+        }
         if let Some(allowed) = only_partitions {
             let name = &table.partitions[partition].name;
             if !allowed.iter().any(|a| a.eq_ignore_ascii_case(name)) {
@@ -68,22 +70,21 @@ pub fn route_batch(
                         bucket_key.push(value_at(batch.column(c).as_ref(), row as usize)?);
                     }
                     let bucket = (hash_row(&bucket_key) % buckets as u64) as usize;
-                    groups.entry((partition, bucket)).or_default().push(row);
+                    groups[partition * buckets + bucket].push(row);
                 }
             }
             Distribution::Random { .. } => {
                 // Even contiguous slices: one per bucket.
                 let per = part_rows.len().div_ceil(buckets);
                 for (bucket, chunk) in part_rows.chunks(per.max(1)).enumerate() {
-                    groups.entry((partition, bucket)).or_default().extend_from_slice(chunk);
+                    groups[partition * buckets + bucket].extend_from_slice(chunk);
                 }
             }
         }
     }
-    let mut out = Vec::with_capacity(groups.len());
-    let mut keys: Vec<_> = groups.into_iter().collect();
-    keys.sort_by_key(|(k, _)| *k);
-    for ((partition, bucket), rows) in keys {
+    let mut out = Vec::new();
+    for (index, rows) in groups.into_iter().enumerate().filter(|(_, rows)| !rows.is_empty()) {
+        let (partition, bucket) = (index / buckets, index % buckets);
         let tablet = *table.partitions[partition].tablets.get(bucket).ok_or_else(|| {
             StorageError::Corruption(format!(
                 "partition {} of table {} lacks bucket {bucket}",
