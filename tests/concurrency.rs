@@ -25,21 +25,24 @@ fn scalar_row(db: &Database, sql: &str) -> Vec<i64> {
         .collect()
 }
 
-#[test]
-fn readers_see_whole_batches_while_writers_commit() {
+/// A temporary database with small segments and compaction on, holding database `c` with `create_table`.
+fn open_with_table(create_table: &str) -> Database {
     let options = Options {
         storage: StoreOptions { segment_max_rows: 8, row_group_rows: 4, compaction: true, compaction_min_segments: 3 },
         threads: 2,
         ..Options::default()
     };
     let db = Database::open_temporary_with(options).expect("open");
-    db.session()
-        .execute(
-            "CREATE DATABASE c; USE c;
-             CREATE TABLE t (batch BIGINT NOT NULL, i BIGINT NOT NULL)
-             DUPLICATE KEY(batch) DISTRIBUTED BY HASH(batch) BUCKETS 4",
-        )
-        .expect("create");
+    db.session().execute(&format!("CREATE DATABASE c; USE c; {create_table}")).expect("create");
+    db
+}
+
+#[test]
+fn readers_see_whole_batches_while_writers_commit() {
+    let db = open_with_table(
+        "CREATE TABLE t (batch BIGINT NOT NULL, i BIGINT NOT NULL)
+         DUPLICATE KEY(batch) DISTRIBUTED BY HASH(batch) BUCKETS 4",
+    );
     let stop = Arc::new(AtomicBool::new(false));
     let next_batch = Arc::new(AtomicI64::new(0));
     let mut threads = Vec::new();
@@ -98,18 +101,9 @@ fn readers_see_whole_batches_while_writers_commit() {
 /// written together and always differ by exactly 1,000,000).
 #[test]
 fn primary_key_readers_never_see_two_rows_for_one_key() {
-    let options = Options {
-        storage: StoreOptions { segment_max_rows: 8, row_group_rows: 4, compaction: true, compaction_min_segments: 3 },
-        threads: 2,
-        ..Options::default()
-    };
-    let db = Database::open_temporary_with(options).expect("open");
-    db.session()
-        .execute(
-            "CREATE DATABASE c; USE c;
-             CREATE TABLE t (k BIGINT NOT NULL, v BIGINT, w BIGINT) PRIMARY KEY(k) DISTRIBUTED BY HASH(k) BUCKETS 3",
-        )
-        .expect("create");
+    let db = open_with_table(
+        "CREATE TABLE t (k BIGINT NOT NULL, v BIGINT, w BIGINT) PRIMARY KEY(k) DISTRIBUTED BY HASH(k) BUCKETS 3",
+    );
     let stop = Arc::new(AtomicBool::new(false));
     let mut threads = Vec::new();
     for writer in 0..2i64 {

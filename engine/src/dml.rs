@@ -113,8 +113,16 @@ pub(crate) enum Target<'a> {
     Overwrite(Vec<TabletId>),
 }
 
+/// What [`write_rows`] did.
+pub(crate) struct Written {
+    /// Rows given (what INSERT reports).
+    pub(crate) given: u64,
+    /// Rows stored: fewer than given when a keyed table merged rows of one key.
+    pub(crate) stored: u64,
+}
+
 /// Routes conformed rows to tablets, writes them and adds the changes to `txn`. Every row is routed
-/// before any file is written. Returns the number of rows given.
+/// before any file is written.
 pub(crate) fn write_rows(
     store: &Store,
     table: &TableDef,
@@ -122,11 +130,12 @@ pub(crate) fn write_rows(
     only_partitions: Option<&[String]>,
     target: Target<'_>,
     txn: &mut Transaction,
-) -> Result<u64> {
+) -> Result<Written> {
     let mut per_tablet: BTreeMap<TabletId, Vec<RecordBatch>> = BTreeMap::new();
-    let mut rows = 0u64;
+    let mut given = 0u64;
+    let mut stored = 0u64;
     for batch in batches {
-        rows += batch.num_rows() as u64;
+        given += batch.num_rows() as u64;
         for (tablet, part) in route_batch(table, batch, only_partitions)? {
             per_tablet.entry(tablet).or_default().push(part);
         }
@@ -145,10 +154,12 @@ pub(crate) fn write_rows(
                 // The index entries follow the overwrite, which empties the tablet's index.
                 let mut index = Transaction::new();
                 let rows = store.merge_batch(table, &merged)?;
+                stored += rows.num_rows() as u64;
                 let written = store.write_keyed(table, *tablet, &[rows], &mut index)?;
                 txn.overwrite(*tablet, written);
                 txn.extend(index);
             } else {
+                stored += merged.num_rows() as u64;
                 txn.overwrite(*tablet, store.write_segments(*tablet, &schema, &[merged])?);
             }
         }
@@ -158,17 +169,21 @@ pub(crate) fn write_rows(
         match (&target, keyed) {
             // A tablet of a partition created by this write holds nothing to upsert against.
             (Target::Existing(state), true) if state.tablet(tablet).is_some() => {
-                store.upsert(table, tablet, state, &merged, txn)?;
+                stored += store.upsert(table, tablet, state, &merged, txn)?;
             }
             (_, true) => {
                 let rows = store.merge_batch(table, &merged)?;
+                stored += rows.num_rows() as u64;
                 let written = store.write_keyed(table, tablet, &[rows], txn)?;
                 txn.append(tablet, written);
             }
-            (_, false) => txn.append(tablet, store.write_segments(tablet, &schema, &[merged])?),
+            (_, false) => {
+                stored += merged.num_rows() as u64;
+                txn.append(tablet, store.write_segments(tablet, &schema, &[merged])?);
+            }
         }
     }
-    Ok(rows)
+    Ok(Written { given, stored })
 }
 
 /// Takes the table's lock for adding rows: shared for DUPLICATE KEY tables (appends commute), exclusive
@@ -188,7 +203,7 @@ fn check_partitions(table: &TableDef, names: &[String]) -> Result<()> {
 }
 
 /// Reads the current definition of a table under its lock (it may have changed since it was resolved).
-fn current_table(store: &Store, table: &TableDef) -> Result<Arc<TableDef>> {
+pub(crate) fn current_table(store: &Store, table: &TableDef) -> Result<Arc<TableDef>> {
     store
         .snapshot()
         .tables
@@ -260,7 +275,7 @@ pub(crate) fn insert(session: &mut Session, insert: Insert) -> Result<StatementR
         // First, so that the new partitions' tablets exist for the segments below.
         txn.put_table((*table).clone());
     }
-    let rows = write_rows(store, &table, &batches, only, target, &mut txn)?;
+    let rows = write_rows(store, &table, &batches, only, target, &mut txn)?.given;
     store.commit(txn)?;
     drop(output);
     Ok(StatementResult::affected(rows))
@@ -459,7 +474,7 @@ pub(crate) fn append_batches(db: &Database, database: &str, table: &str, batches
         txn.put_table((*table).clone());
     }
     let state = store.snapshot();
-    let rows = write_rows(store, &table, &conformed, None, Target::Existing(&state), &mut txn)?;
+    let rows = write_rows(store, &table, &conformed, None, Target::Existing(&state), &mut txn)?.given;
     store.commit(txn)?;
     Ok(rows)
 }

@@ -13,12 +13,11 @@ use std::sync::Arc;
 use datafusion::catalog::SchemaProvider;
 use datafusion::sql::sqlparser::ast as sp;
 use tessera_sql::ObjectName;
-use tessera_storage::primary_index::encode_keys;
 use tessera_storage::{KeyModel, Transaction};
 
 use crate::catalog::resolve;
 use crate::datafusion_adapter::provider::TesseraTable;
-use crate::dml::{conform_batch, delete_query, rewrite_context, run_on, write_rows, Target};
+use crate::dml::{conform_batch, current_table, delete_query, rewrite_context, run_on, write_rows, Target};
 use crate::error::{EngineError, Result};
 use crate::result::StatementResult;
 use crate::session::Session;
@@ -56,12 +55,7 @@ pub(crate) fn update(
     }
     let lock = store.table_lock(table.id);
     let _exclusive = lock.write();
-    let table = store
-        .snapshot()
-        .tables
-        .get(&table.id)
-        .cloned()
-        .ok_or_else(|| EngineError::NotFound(format!("table {} was dropped", table.name)))?;
+    let table = current_table(store, &table)?;
     shared.backups.check_not_restoring(&table)?;
 
     let (context, schema) = rewrite_context(session)?;
@@ -95,17 +89,12 @@ pub(crate) fn update(
     let rows = run_on(session, &context, &query)?;
     let positions: Vec<Option<usize>> = (0..table.columns.len()).map(Some).collect();
     let batches = rows.iter().map(|b| conform_batch(&table, b, &positions)).collect::<Result<Vec<_>>>()?;
-    // Rows updated: distinct keys (a join with FROM tables may give one row several matches).
-    let key_columns = table.key_column_indexes()?;
-    let mut keys = HashSet::new();
-    for batch in &batches {
-        keys.extend(encode_keys(batch, &key_columns)?);
-    }
     let mut txn = Transaction::new();
-    write_rows(store, &table, &batches, None, Target::Existing(&state), &mut txn)?;
+    // Rows updated: rows stored, one per key (a join with FROM tables may give one row several matches).
+    let updated = write_rows(store, &table, &batches, None, Target::Existing(&state), &mut txn)?.stored;
     if !txn.is_empty() {
         store.commit(txn)?;
     }
     drop(context);
-    Ok(StatementResult::affected(keys.len() as u64))
+    Ok(StatementResult::affected(updated))
 }

@@ -206,18 +206,10 @@ impl<'a> LiveCheck<'a> {
 /// Rows of one segment to read back (AGGREGATE KEY upserts): the segment, and (row, key group) pairs.
 type RowsToRead = (Arc<Segment>, Vec<(u32, usize)>);
 
-/// What an upsert did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct UpsertCounts {
-    /// Rows written (one per distinct key of the batch).
-    pub written: u64,
-    /// Existing rows the write replaced or folded into.
-    pub replaced: u64,
-}
-
 impl Store {
     /// Upserts `batch` (rows of one tablet of a keyed table, in the table's schema) into `txn`; see the
     /// module documentation. `state` is the current state, read under the table's exclusive lock.
+    /// Returns the rows written: one per distinct key of the batch.
     pub fn upsert(
         &self,
         table: &TableDef,
@@ -225,9 +217,9 @@ impl Store {
         state: &MetaState,
         batch: &RecordBatch,
         txn: &mut Transaction,
-    ) -> Result<UpsertCounts> {
+    ) -> Result<u64> {
         if batch.num_rows() == 0 {
-            return Ok(UpsertCounts::default());
+            return Ok(0);
         }
         let version = state
             .tablet(tablet)
@@ -275,7 +267,6 @@ impl Store {
                 }
             }
         }
-        let replaced = deleted.values().map(|r| r.len() as u64).sum();
         let (merged, keys) = merge_groups(table, batch, groups, &existing_values)?;
         let written = merged.num_rows() as u64;
         let (pendings, locations) = write_indexed(&self.inner, tablet, table, &[merged])?;
@@ -286,7 +277,7 @@ impl Store {
         for (key, location) in keys.into_iter().zip(locations) {
             txn.index_put(tablet, key, location);
         }
-        Ok(UpsertCounts { written, replaced })
+        Ok(written)
     }
 
     /// Merges rows that share a key within `batch` (last wins, or aggregated), without looking at the

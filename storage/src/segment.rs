@@ -203,10 +203,12 @@ pub(crate) fn write_segment_file(
     Ok(SegmentMeta { id, rows, bytes, checksum: hasher.finalize().to_hex().to_string(), columns: stats })
 }
 
-/// Reads a whole segment file into batches of the schema it was written with.
-pub fn read_segment_file(path: &Path) -> Result<Vec<RecordBatch>> {
+type ReaderBuilder = ParquetRecordBatchReaderBuilder<File>;
+
+/// Opens a segment file, lets `configure` restrict what is read, and reads it into batches.
+fn read_with(path: &Path, configure: impl FnOnce(ReaderBuilder) -> Result<ReaderBuilder>) -> Result<Vec<RecordBatch>> {
     let file = File::open(path).at(path)?;
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file)?.with_batch_size(64 * 1024).build()?;
+    let reader = configure(ParquetRecordBatchReaderBuilder::try_new(file)?)?.with_batch_size(64 * 1024).build()?;
     let mut out = Vec::new();
     for batch in reader {
         out.push(batch?);
@@ -214,47 +216,42 @@ pub fn read_segment_file(path: &Path) -> Result<Vec<RecordBatch>> {
     Ok(out)
 }
 
+/// Reads a whole segment file into batches of the schema it was written with.
+pub fn read_segment_file(path: &Path) -> Result<Vec<RecordBatch>> {
+    read_with(path, Ok)
+}
+
 /// Reads only the columns at `columns` (indexes into the file's schema, ascending) of a segment file.
 pub fn read_segment_columns(path: &Path, columns: &[usize]) -> Result<Vec<RecordBatch>> {
-    let file = File::open(path).at(path)?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file)?;
-    let mask = parquet::arrow::ProjectionMask::roots(builder.parquet_schema(), columns.iter().copied());
-    let reader = builder.with_projection(mask).with_batch_size(64 * 1024).build()?;
-    let mut out = Vec::new();
-    for batch in reader {
-        out.push(batch?);
-    }
-    Ok(out)
+    read_with(path, |builder| {
+        let mask = parquet::arrow::ProjectionMask::roots(builder.parquet_schema(), columns.iter().copied());
+        Ok(builder.with_projection(mask))
+    })
 }
 
 /// Reads the rows at the given ordinals (ascending, no repeats) of a segment file, in that order.
 pub fn read_segment_rows(path: &Path, rows: &[u32]) -> Result<Vec<RecordBatch>> {
     use parquet::arrow::arrow_reader::{RowSelection, RowSelector};
-    let file = File::open(path).at(path)?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file)?;
-    let total = u64::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
-    let mut selectors = Vec::new();
-    let mut next = 0u64;
-    for &row in rows {
-        let row = u64::from(row);
-        if row < next || row >= total {
-            return Err(StorageError::Internal(format!(
-                "row {row} of {} requested out of order or past its {total} rows",
-                path.display()
-            )));
+    read_with(path, |builder| {
+        let total = u64::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
+        let mut selectors = Vec::new();
+        let mut next = 0u64;
+        for &row in rows {
+            let row = u64::from(row);
+            if row < next || row >= total {
+                return Err(StorageError::Internal(format!(
+                    "row {row} of {} requested out of order or past its {total} rows",
+                    path.display()
+                )));
+            }
+            if row > next {
+                selectors.push(RowSelector::skip((row - next) as usize));
+            }
+            selectors.push(RowSelector::select(1));
+            next = row + 1;
         }
-        if row > next {
-            selectors.push(RowSelector::skip((row - next) as usize));
-        }
-        selectors.push(RowSelector::select(1));
-        next = row + 1;
-    }
-    let reader = builder.with_row_selection(RowSelection::from(selectors)).with_batch_size(64 * 1024).build()?;
-    let mut out = Vec::new();
-    for batch in reader {
-        out.push(batch?);
-    }
-    Ok(out)
+        Ok(builder.with_row_selection(RowSelection::from(selectors)))
+    })
 }
 
 /// Fsyncs a directory so that entries created or removed in it survive a crash.

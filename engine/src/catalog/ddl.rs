@@ -227,7 +227,7 @@ pub(crate) fn create_table(session: &mut Session, create: CreateTable) -> Result
     txn.put_table(def.clone());
     let mut rows = 0;
     if query_output.is_some() {
-        rows = crate::dml::write_rows(store, &def, &conformed, None, crate::dml::Target::New, &mut txn)?;
+        rows = crate::dml::write_rows(store, &def, &conformed, None, crate::dml::Target::New, &mut txn)?.given;
     }
     store.commit(txn)?;
     if create.as_query.is_some() {

@@ -93,12 +93,8 @@ impl TesseraTable {
         segments: &[SegmentId],
     ) -> Self {
         TesseraTable {
-            qualified_name: qualified_name.to_string(),
-            schema: def.arrow_schema(),
-            def,
-            state,
-            scans: Default::default(),
             only_segments: Some(segments.iter().copied().collect()),
+            ..Self::whole(qualified_name, def, state)
         }
     }
 }

@@ -83,12 +83,7 @@ impl StmtParser<'_> {
         self.expect_word("DELETE")?;
         self.expect_word("FROM")?;
         let table = self.object_name("table name")?;
-        let selection = if self.parse_word("WHERE") {
-            let expr = self.p.parse_expr();
-            Some(expr.map_err(|e| self.sqlparser_error(e))?)
-        } else {
-            None
-        };
+        let selection = self.optional_where()?;
         if !self.at_statement_end() {
             return Err(self.expected("WHERE or end of statement"));
         }
@@ -118,16 +113,20 @@ impl StmtParser<'_> {
         } else {
             Vec::new()
         };
-        let selection = if self.parse_word("WHERE") {
-            let expr = self.p.parse_expr();
-            Some(expr.map_err(|e| self.sqlparser_error(e))?)
-        } else {
-            None
-        };
+        let selection = self.optional_where()?;
         if !self.at_statement_end() {
             return Err(self.expected("FROM, WHERE or end of statement"));
         }
         Ok(Statement::Update { table, assignments, from, selection })
+    }
+
+    /// `[WHERE expr]` of DELETE and UPDATE.
+    fn optional_where(&mut self) -> Result<Option<sp::Expr>, ParseError> {
+        if !self.parse_word("WHERE") {
+            return Ok(None);
+        }
+        let expr = self.p.parse_expr();
+        Ok(Some(expr.map_err(|e| self.sqlparser_error(e))?))
     }
 
     /// `EXPLAIN [ANALYZE] [VERBOSE] [FORMAT [=] fmt] <query>`.
