@@ -57,6 +57,7 @@ mod database;
 pub(crate) mod datafusion_adapter;
 mod dml;
 mod error;
+mod materialized;
 mod partition_scheduler;
 mod query;
 mod result;

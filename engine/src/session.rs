@@ -165,6 +165,16 @@ impl Session {
             Statement::ShowFunctions { database } => {
                 crate::catalog::function::show_functions(self, database.as_deref())
             }
+            Statement::CreateMaterializedView(create) => crate::materialized::create(self, *create),
+            Statement::DropMaterializedView { name, if_exists } => crate::materialized::drop(self, &name, if_exists),
+            Statement::RefreshMaterializedView { name, force: _ } => {
+                crate::materialized::async_view::refresh_statement(self, &name)
+            }
+            Statement::AlterMaterializedView { name, op } => crate::materialized::async_view::alter(self, &name, op),
+            Statement::ShowMaterializedViews { database, like } => {
+                crate::materialized::show(self, database.as_deref(), like.as_deref())
+            }
+            Statement::ShowCreateMaterializedView { name } => crate::materialized::show_create(self, &name),
         }
     }
 

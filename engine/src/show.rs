@@ -32,6 +32,20 @@ pub(crate) fn nullable_table(columns: &[&str], rows: Vec<Vec<Option<String>>>) -
     Ok(StatementResult::rows(schema, vec![batch]))
 }
 
+/// A `LIKE 'pattern'` of a SHOW statement (`%` and `_` wildcards, case-insensitive as in MySQL).
+pub(crate) struct LikePattern(arrow::array::Scalar<StringArray>);
+
+impl LikePattern {
+    pub(crate) fn is_match(&self, text: &str) -> bool {
+        let text = StringArray::from(vec![text]);
+        arrow::compute::kernels::comparison::ilike(&text, &self.0).is_ok_and(|m| m.value(0))
+    }
+}
+
+pub(crate) fn like_pattern(pattern: &str) -> Result<LikePattern> {
+    Ok(LikePattern(StringArray::new_scalar(pattern)))
+}
+
 pub(crate) fn show_databases(session: &mut Session) -> Result<StatementResult> {
     let state = session.db.shared.store.snapshot();
     let mut names: Vec<String> = state.databases.values().map(|d| d.name.clone()).collect();
@@ -46,8 +60,14 @@ pub(crate) fn show_tables(session: &mut Session, database: Option<&str>, full: b
     let state = session.db.shared.store.snapshot();
     let db = resolve::database(&state, &name)?;
     // `State` is NORMAL, or RESTORE while a restore job is replacing the table.
-    let mut rows: Vec<(String, &str, String)> =
-        state.tables_in(db.id).iter().map(|t| (t.name.clone(), "BASE TABLE", t.state.to_string())).collect();
+    // Asynchronous materialized views are listed as views (as StarRocks does); synchronous ones are
+    // part of their base table and are not listed.
+    let mut rows: Vec<(String, &str, String)> = state
+        .tables_in(db.id)
+        .iter()
+        .filter(|t| !t.materialized.as_ref().is_some_and(|m| m.is_sync()))
+        .map(|t| (t.name.clone(), if t.materialized.is_some() { "VIEW" } else { "BASE TABLE" }, t.state.to_string()))
+        .collect();
     let objects = session.db.shared.objects.of(&state);
     rows.extend(objects.views_in(db.id).iter().map(|v| (v.name.clone(), "VIEW", "NORMAL".to_string())));
     rows.sort();
@@ -64,7 +84,7 @@ pub(crate) fn describe(session: &mut Session, name: &ObjectName) -> Result<State
     if let Some((db, view)) = crate::catalog::view::find_view(session, &state, name)? {
         return crate::catalog::view::describe_view(session, &state, &db, &view);
     }
-    let (_, table) = resolve::table(session, &state, name)?;
+    let (_, table) = resolve::relation(session, &state, name)?;
     let rows = table
         .columns
         .iter()
@@ -211,7 +231,7 @@ pub(crate) fn show_create_table(session: &mut Session, name: &ObjectName) -> Res
         // As StarRocks: SHOW CREATE TABLE on a view shows the view.
         return crate::catalog::view::show_create_view(session, name);
     }
-    let (_, table) = resolve::table(session, &state, name)?;
+    let (_, table) = resolve::relation(session, &state, name)?;
     string_table(&["Table", "Create Table"], vec![vec![table.name.clone(), create_table_sql(&table)]])
 }
 
@@ -249,7 +269,7 @@ fn range_text(table: &TableDef, lower: &[Value], upper: &[Value]) -> String {
 
 pub(crate) fn show_partitions(session: &mut Session, name: &ObjectName) -> Result<StatementResult> {
     let state = session.db.shared.store.snapshot();
-    let (_, table) = resolve::table(session, &state, name)?;
+    let (_, table) = resolve::relation(session, &state, name)?;
     let distribution_key = match &table.distribution {
         Distribution::Hash { columns, .. } => columns.join(", "),
         Distribution::Random { .. } => "RANDOM".to_string(),

@@ -283,6 +283,78 @@ pub enum Statement {
     ShowFunctions {
         database: Option<String>,
     },
+    CreateMaterializedView(Box<CreateMaterializedView>),
+    DropMaterializedView {
+        name: ObjectName,
+        if_exists: bool,
+    },
+    /// `REFRESH MATERIALIZED VIEW [db.]mv [FORCE] [WITH SYNC|ASYNC MODE]`.
+    RefreshMaterializedView {
+        name: ObjectName,
+        force: bool,
+    },
+    AlterMaterializedView {
+        name: ObjectName,
+        op: AlterMaterializedViewOp,
+    },
+    /// `SHOW MATERIALIZED VIEWS [FROM | IN db] [LIKE 'pattern']`.
+    ShowMaterializedViews {
+        database: Option<String>,
+        like: Option<String>,
+    },
+    ShowCreateMaterializedView {
+        name: ObjectName,
+    },
+}
+
+/// `CREATE MATERIALIZED VIEW [IF NOT EXISTS] [db.]mv [COMMENT '...'] [PARTITION BY ...]
+/// [DISTRIBUTED BY ...] [REFRESH ...] [PROPERTIES (...)] AS query`. Without PARTITION BY, DISTRIBUTED BY
+/// and REFRESH it is a synchronous materialized view (a rollup of one table); with any of them, an
+/// asynchronous one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateMaterializedView {
+    pub name: ObjectName,
+    pub if_not_exists: bool,
+    pub comment: Option<String>,
+    pub partition_by: Option<PartitionBy>,
+    pub distribution: Option<DistributionSpec>,
+    pub refresh: Option<RefreshSpec>,
+    pub properties: Vec<(String, String)>,
+    pub query: Box<sp::Query>,
+}
+
+impl CreateMaterializedView {
+    /// True for the synchronous form (no PARTITION BY, DISTRIBUTED BY or REFRESH clause).
+    pub fn is_sync(&self) -> bool {
+        self.partition_by.is_none() && self.distribution.is_none() && self.refresh.is_none()
+    }
+}
+
+/// `REFRESH [IMMEDIATE | DEFERRED] {ASYNC [START ('time')] [EVERY (INTERVAL n unit)] | MANUAL}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshSpec {
+    /// DEFERRED: no refresh at creation (IMMEDIATE, the default, refreshes at once).
+    pub deferred: bool,
+    pub kind: RefreshKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefreshKind {
+    Manual,
+    Async {
+        /// `START ('yyyy-MM-dd HH:mm:ss')` as written.
+        start: Option<String>,
+        /// `EVERY (INTERVAL n unit)`: n and the unit as written, upper-cased.
+        every: Option<(u64, String)>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AlterMaterializedViewOp {
+    Active,
+    Inactive,
+    Refresh(RefreshSpec),
+    Rename(String),
 }
 
 /// How a view statement treats an existing view of the same name.

@@ -345,6 +345,9 @@ pub struct TableDef {
     /// Absent in records written before table states existed (= `Normal`).
     #[serde(default)]
     pub state: TableState,
+    /// Set when the table is a materialized view (its rows are derived from other tables).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub materialized: Option<Box<crate::materialized::MaterializedViewDef>>,
 }
 
 impl TableDef {

@@ -7,7 +7,7 @@ use crate::ids::{DatabaseId, SegmentId, TableId, TabletId};
 
 /// Data directory format version, stored at [`FORMAT_KEY`]. Opening a directory with a higher version
 /// is refused. 2 added keyed tables (primary index `pk/` and delete vectors `dv/`).
-pub const DIRECTORY_FORMAT_VERSION: u32 = 2;
+pub const DIRECTORY_FORMAT_VERSION: u32 = 3;
 
 pub const FORMAT_KEY: &[u8] = b"meta/format";
 /// The next unused id (ids are never reused).

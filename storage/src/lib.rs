@@ -33,6 +33,7 @@ pub mod ids;
 pub mod keyed;
 mod keys;
 pub mod logical_objects;
+pub mod materialized;
 pub mod primary_index;
 pub mod pruning;
 pub mod routing;
@@ -53,6 +54,9 @@ pub use error::{Result, StorageError};
 pub use ids::*;
 pub use keys::DIRECTORY_FORMAT_VERSION;
 pub use logical_objects::{FunctionDef, FunctionParameterDef, ViewColumnDef, ViewDef};
+pub use materialized::{
+    BaseTableRef, MaterializedKind, MaterializedViewDef, RefreshInterval, RefreshRecord, RefreshSchedule,
+};
 pub use primary_index::RowLocation;
 pub use pruning::{ColumnRange, ScanFilter};
 pub use segment::{PendingSegment, Segment, SegmentMeta};

@@ -62,9 +62,12 @@ pub(crate) fn drop_database(session: &mut Session, name: &str, if_exists: bool) 
         shared.backups.check_not_restoring(table)?;
     }
     let mut txn = Transaction::new();
-    for table in shared.store.snapshot().tables_in(db.id) {
+    let now = shared.store.snapshot();
+    let dropped: Vec<_> = now.tables_in(db.id).into_iter().cloned().collect();
+    for table in &dropped {
         txn.drop_table(table.id);
     }
+    crate::materialized::on_drop_tables(&now, &dropped, &mut txn);
     // The database's views and functions go with it.
     let objects = shared.objects.of(&state);
     for view in objects.views_in(db.id) {
@@ -169,6 +172,7 @@ pub(crate) fn create_table(session: &mut Session, create: CreateTable) -> Result
         properties,
         create_time_ms: now_ms(),
         state: tessera_storage::TableState::Normal,
+        materialized: None,
     };
     match &create.partition_by {
         None => {
@@ -254,6 +258,7 @@ pub(crate) fn drop_table(session: &mut Session, name: &ObjectName, if_exists: bo
     shared.backups.check_not_restoring(&table)?;
     let mut txn = Transaction::new();
     txn.drop_table(table.id);
+    crate::materialized::on_drop_tables(&shared.store.snapshot(), &[table], &mut txn);
     shared.store.commit(txn)?;
     Ok(StatementResult::ok())
 }

@@ -12,8 +12,30 @@ pub(crate) fn database(state: &MetaState, name: &str) -> Result<Arc<DatabaseDef>
     state.database_by_name(name).cloned().ok_or_else(|| EngineError::NotFound(format!("Unknown database '{name}'")))
 }
 
-/// Resolves `[db.]table` (the database defaults to the session's current one).
+/// Resolves `[db.]table` for a statement that changes it (the database defaults to the session's
+/// current one): materialized views are refused, their rows change only through their own maintenance.
 pub(crate) fn table(
+    session: &Session,
+    state: &MetaState,
+    name: &ObjectName,
+) -> Result<(Arc<DatabaseDef>, Arc<TableDef>)> {
+    let (db, table) = relation(session, state, name)?;
+    if let Some(mv) = &table.materialized {
+        let how = if mv.is_sync() {
+            "it changes with its base table"
+        } else {
+            "its rows come from REFRESH MATERIALIZED VIEW"
+        };
+        return Err(EngineError::InvalidInput(format!(
+            "'{}.{}' is a materialized view: {how}; use ALTER / DROP MATERIALIZED VIEW to change it",
+            db.name, table.name
+        )));
+    }
+    Ok((db, table))
+}
+
+/// Resolves `[db.]table` for reading its definition: a table or a materialized view.
+pub(crate) fn relation(
     session: &Session,
     state: &MetaState,
     name: &ObjectName,

@@ -61,6 +61,9 @@ impl StmtParser<'_> {
         if let Some(statement) = self.create_view_or_function()? {
             return Ok(statement);
         }
+        if let Some(statement) = self.create_materialized_view()? {
+            return Ok(statement);
+        }
         if let Some(statement) = self.create_backup_object()? {
             return Ok(statement);
         }
@@ -83,6 +86,9 @@ impl StmtParser<'_> {
             return Ok(Statement::DropTable { name, if_exists, force });
         }
         if let Some(statement) = self.drop_view_or_function()? {
+            return Ok(statement);
+        }
+        if let Some(statement) = self.drop_materialized_view()? {
             return Ok(statement);
         }
         if let Some(statement) = self.drop_backup_object()? {
@@ -114,6 +120,9 @@ impl StmtParser<'_> {
     pub(crate) fn alter(&mut self) -> Result<Statement, ParseError> {
         self.expect_word("ALTER")?;
         if let Some(statement) = self.alter_view()? {
+            return Ok(statement);
+        }
+        if let Some(statement) = self.alter_materialized_view()? {
             return Ok(statement);
         }
         if !self.parse_word("TABLE") {
@@ -306,7 +315,7 @@ impl StmtParser<'_> {
     }
 
     /// `DISTRIBUTED BY HASH(c, ...) [BUCKETS n]` or `DISTRIBUTED BY RANDOM [BUCKETS n]`.
-    fn distribution(&mut self) -> Result<DistributionSpec, ParseError> {
+    pub(crate) fn distribution(&mut self) -> Result<DistributionSpec, ParseError> {
         self.expect_word("DISTRIBUTED")?;
         self.expect_word("BY")?;
         if self.parse_word("HASH") {

@@ -11,6 +11,7 @@ mod backup_common;
 mod column;
 mod ddl;
 mod dml;
+mod materialized_view;
 mod partition;
 mod restore;
 mod show;
@@ -111,6 +112,7 @@ impl<'a> StmtParser<'a> {
             "BACKUP" => self.backup(),
             "RESTORE" => self.restore(),
             "CANCEL" => self.cancel(),
+            "REFRESH" => self.refresh(),
             _ => Err(self.unsupported()),
         }
     }

@@ -35,6 +35,9 @@ impl StmtParser<'_> {
         if let Some(statement) = self.show_view_or_function()? {
             return Ok(statement);
         }
+        if let Some(statement) = self.show_materialized_views()? {
+            return Ok(statement);
+        }
         if self.parse_words(&["CREATE", "TABLE"]) {
             let name = self.object_name("table name")?;
             return Ok(Statement::ShowCreateTable { name });

@@ -9,6 +9,7 @@ mod dml;
 mod errors;
 mod garbage;
 mod identifiers;
+mod materialized_views;
 mod partitions;
 mod queries;
 mod restore;
