@@ -18,6 +18,7 @@
 //!   rest of the plan names temporary file paths). Segment-level pruning is tested in `tests/pruning.rs`
 //!   with fixed options.
 //!
+//! - `SHOW MATERIALIZED VIEWS` drops its id, refresh times and text (see SHOW CREATE MATERIALIZED VIEW).
 //! - `SHOW BACKUP` drops its id, time and Progress columns (file counts depend on segment sizes), `SHOW SNAPSHOT` its `Timestamp` column (and `Details`),
 //!   `SHOW REPOSITORIES` its id, time and location columns, `SHOW RESTORE` its id, backup timestamp,
 //!   time and Progress columns.
@@ -262,6 +263,8 @@ impl sqllogictest::DB for Harness {
             ]
         } else if head.starts_with("SHOW SNAPSHOT") {
             &["Timestamp", "Details"]
+        } else if head.starts_with("SHOW MATERIALIZED VIEWS") {
+            &["id", "last_refresh_start_time", "last_refresh_finished_time", "last_refresh_duration", "text"]
         } else if head.starts_with("SHOW REPOSITORIES") {
             &["RepoId", "CreateTime", "Location"]
         } else {

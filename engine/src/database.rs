@@ -41,6 +41,10 @@ pub struct Options {
     /// when the database opens, when a table is created, and by [`Database::run_dynamic_partitions`].
     /// Zero: no background thread.
     pub dynamic_partition_interval: std::time::Duration,
+    /// How often a background thread refreshes the asynchronous materialized views that are due (EVERY
+    /// interval passed, or a base table changed for those without EVERY). Zero: no background thread;
+    /// [`Database::refresh_materialized_views`] still runs them.
+    pub materialized_view_refresh_interval: std::time::Duration,
 }
 
 /// A callback told of restore job state changes (see [`Options::restore_hook`]).
@@ -74,6 +78,7 @@ impl Default for Options {
             restore_hook: None,
             clock: Clock::system(),
             dynamic_partition_interval: std::time::Duration::from_secs(600),
+            materialized_view_refresh_interval: std::time::Duration::from_secs(5),
         }
     }
 }
@@ -98,6 +103,8 @@ pub(crate) struct Shared {
     pub(crate) clock: Clock,
     /// The dynamic partition thread; stopped first when the database closes (it holds the store).
     partition_scheduler: PartitionScheduler,
+    /// The materialized view refresh thread; stopped with the partition thread.
+    refresh_scheduler: parking_lot::Mutex<crate::materialized::scheduler::RefreshScheduler>,
     /// Kept so that a temporary database's directory lives as long as the database.
     _temp_dir: Option<tempfile::TempDir>,
 }
@@ -155,7 +162,7 @@ impl Database {
             options.clock.clone(),
             options.dynamic_partition_interval,
         );
-        Ok(Database {
+        let database = Database {
             shared: Arc::new(Shared {
                 store,
                 backups,
@@ -169,9 +176,23 @@ impl Database {
                 ddl,
                 clock: options.clock.clone(),
                 partition_scheduler,
+                refresh_scheduler: parking_lot::Mutex::new(crate::materialized::scheduler::RefreshScheduler::none()),
                 _temp_dir: temp_dir,
             }),
-        })
+        };
+        let scheduler = crate::materialized::scheduler::RefreshScheduler::start(
+            Arc::downgrade(&database.shared),
+            options.materialized_view_refresh_interval,
+        );
+        *database.shared.refresh_scheduler.lock() = scheduler;
+        Ok(database)
+    }
+
+    /// Refreshes the asynchronous materialized views that are due now (EVERY interval passed, or a base
+    /// table changed for those without EVERY), instead of waiting for the background thread. Returns
+    /// how many were refreshed; a failure is recorded in its view and the first is returned.
+    pub fn refresh_materialized_views(&self) -> Result<usize> {
+        crate::materialized::async_view::refresh_due(self)
     }
 
     /// The data directory.
@@ -284,6 +305,7 @@ impl Database {
 impl Drop for Shared {
     fn drop(&mut self) {
         self.partition_scheduler.stop();
+        self.refresh_scheduler.lock().stop();
         self.backups.cancel_all("the database was closed while the job was running");
         // Dropping a tokio runtime from inside async code panics; shutting it down in the background
         // does not, and no query can still be running once the last handle is gone.

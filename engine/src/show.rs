@@ -146,6 +146,58 @@ fn list_values(table: &TableDef, values: &[Vec<Value>]) -> String {
     format!("({})", items.join(", "))
 }
 
+/// The `PARTITION BY ...` clause of `table` (without a trailing newline), if it is partitioned.
+pub(crate) fn partition_sql(table: &TableDef) -> Option<String> {
+    let kind = match table.partition_kind {
+        PartitionKind::Unpartitioned => None,
+        PartitionKind::Range => Some("RANGE"),
+        PartitionKind::List => Some("LIST"),
+    };
+    if let Some(expr) = &table.partition_expr {
+        let sql = crate::catalog::partition_expression::expression_sql(expr, &table.partition_columns);
+        return Some(format!("PARTITION BY {sql}"));
+    }
+    let kind = kind?;
+    let parts: Vec<String> = table
+        .partitions
+        .iter()
+        .map(|p| {
+            let values = match &p.bound {
+                PartitionBound::Range { lower, upper } if lower.iter().all(|v| matches!(v, Value::MinValue)) => {
+                    format!("VALUES LESS THAN {}", sql_tuple(table, upper))
+                }
+                PartitionBound::Range { lower, upper } => {
+                    format!("VALUES [{}, {})", sql_tuple(table, lower), sql_tuple(table, upper))
+                }
+                PartitionBound::List { values } => format!("VALUES IN {}", list_values(table, values)),
+                PartitionBound::All => String::new(),
+            };
+            format!("PARTITION {} {values}", quote_ident(&p.name))
+        })
+        .collect();
+    Some(format!("PARTITION BY {kind}({})\n({})", idents(&table.partition_columns), parts.join(",\n")))
+}
+
+/// The `DISTRIBUTED BY ...` clause of `table`.
+pub(crate) fn distribution_sql(table: &TableDef) -> String {
+    match &table.distribution {
+        Distribution::Hash { columns, buckets } => {
+            format!("DISTRIBUTED BY HASH({}) BUCKETS {buckets}", idents(columns))
+        }
+        Distribution::Random { buckets } => format!("DISTRIBUTED BY RANDOM BUCKETS {buckets}"),
+    }
+}
+
+/// The `PROPERTIES (...)` clause of `table`, if it has properties.
+pub(crate) fn properties_sql(table: &TableDef) -> Option<String> {
+    if table.properties.is_empty() {
+        return None;
+    }
+    let props: Vec<String> =
+        table.properties.iter().map(|(k, v)| format!("{} = {}", quote_string(k), quote_string(v))).collect();
+    Some(format!("PROPERTIES (\n{}\n)", props.join(",\n")))
+}
+
 /// `CREATE TABLE` text that re-creates `table` (without its rows).
 pub(crate) fn create_table_sql(table: &TableDef) -> String {
     let mut out = format!("CREATE TABLE {} (\n", quote_ident(&table.name));
@@ -180,46 +232,14 @@ pub(crate) fn create_table_sql(table: &TableDef) -> String {
     if let Some(comment) = &table.comment {
         out.push_str(&format!("COMMENT {}\n", quote_string(comment)));
     }
-    let kind = match table.partition_kind {
-        PartitionKind::Unpartitioned => None,
-        PartitionKind::Range => Some("RANGE"),
-        PartitionKind::List => Some("LIST"),
-    };
-    if let Some(expr) = &table.partition_expr {
-        let sql = crate::catalog::partition_expression::expression_sql(expr, &table.partition_columns);
-        out.push_str(&format!("PARTITION BY {sql}\n"));
-    } else if let Some(kind) = kind {
-        out.push_str(&format!("PARTITION BY {kind}({})\n(", idents(&table.partition_columns)));
-        let parts: Vec<String> = table
-            .partitions
-            .iter()
-            .map(|p| {
-                let values = match &p.bound {
-                    PartitionBound::Range { lower, upper } if lower.iter().all(|v| matches!(v, Value::MinValue)) => {
-                        format!("VALUES LESS THAN {}", sql_tuple(table, upper))
-                    }
-                    PartitionBound::Range { lower, upper } => {
-                        format!("VALUES [{}, {})", sql_tuple(table, lower), sql_tuple(table, upper))
-                    }
-                    PartitionBound::List { values } => format!("VALUES IN {}", list_values(table, values)),
-                    PartitionBound::All => String::new(),
-                };
-                format!("PARTITION {} {values}", quote_ident(&p.name))
-            })
-            .collect();
-        out.push_str(&parts.join(",\n"));
-        out.push_str(")\n");
+    if let Some(partition) = partition_sql(table) {
+        out.push_str(&partition);
+        out.push('\n');
     }
-    match &table.distribution {
-        Distribution::Hash { columns, buckets } => {
-            out.push_str(&format!("DISTRIBUTED BY HASH({}) BUCKETS {buckets}", idents(columns)))
-        }
-        Distribution::Random { buckets } => out.push_str(&format!("DISTRIBUTED BY RANDOM BUCKETS {buckets}")),
-    }
-    if !table.properties.is_empty() {
-        let props: Vec<String> =
-            table.properties.iter().map(|(k, v)| format!("{} = {}", quote_string(k), quote_string(v))).collect();
-        out.push_str(&format!("\nPROPERTIES (\n{}\n)", props.join(",\n")));
+    out.push_str(&distribution_sql(table));
+    if let Some(properties) = properties_sql(table) {
+        out.push('\n');
+        out.push_str(&properties);
     }
     out.push(';');
     out

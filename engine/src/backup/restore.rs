@@ -134,6 +134,7 @@ fn select(manifest: &Manifest, label: &str, objects: &[RestoreObject]) -> Result
         manifest.tables.iter().flat_map(|t| t.tablets.iter()).map(|t| t.tablet).collect();
     let mut picked: Vec<(&TableDef, Vec<String>, Option<String>)> = Vec::new();
     let mut all = objects.is_empty();
+    let mut all_materialized = objects.is_empty();
     let mut seen = BTreeSet::new();
     let mut aliases = BTreeSet::new();
     for object in objects {
@@ -147,6 +148,11 @@ fn select(manifest: &Manifest, label: &str, objects: &[RestoreObject]) -> Result
                     .get(name.as_str())
                     .copied()
                     .ok_or_else(|| invalid(format!("Table {name} does not exist in snapshot {label}")))?;
+                if def.materialized.is_some() {
+                    return Err(invalid(format!(
+                        "{name} is a materialized view: restore it with ON (MATERIALIZED VIEW {name})"
+                    )));
+                }
                 for p in partitions {
                     if def.partition(p).is_none() {
                         return Err(invalid(format!(
@@ -155,6 +161,18 @@ fn select(manifest: &Manifest, label: &str, objects: &[RestoreObject]) -> Result
                     }
                 }
                 picked.push((def, partitions.clone(), alias.clone()));
+            }
+            RestoreObject::Other { kind, .. } if kind == "ALL MATERIALIZED VIEWS" => all_materialized = true,
+            RestoreObject::Other { kind, name: Some(name), alias } if kind == "MATERIALIZED VIEW" => {
+                let def = by_name
+                    .get(name.as_str())
+                    .copied()
+                    .filter(|d| d.materialized.as_ref().is_some_and(|m| !m.is_sync()))
+                    .ok_or_else(|| invalid(format!("Materialized view {name} does not exist in snapshot {label}")))?;
+                if !seen.insert(name.clone()) {
+                    return Err(invalid(format!("Duplicated materialized view: {name}")));
+                }
+                picked.push((def, Vec::new(), alias.clone()));
             }
             // Views and functions: `restore_objects::select`.
             RestoreObject::Other { .. } => {}
@@ -169,11 +187,16 @@ fn select(manifest: &Manifest, label: &str, objects: &[RestoreObject]) -> Result
             }
         }
     }
-    if all {
-        for t in &manifest.tables {
-            if !seen.contains(&t.definition.name) {
-                picked.push((&t.definition, Vec::new(), None));
-            }
+    // ALL TABLES brings the tables, ALL MATERIALIZED VIEWS the asynchronous views; no ON clause both, and
+    // synchronous views (which belong to their base table).
+    for t in &manifest.tables {
+        let wanted = match &t.definition.materialized {
+            None => all,
+            Some(mv) if !mv.is_sync() => all_materialized,
+            Some(_) => objects.is_empty(),
+        };
+        if wanted && !seen.contains(&t.definition.name) {
+            picked.push((&t.definition, Vec::new(), None));
         }
     }
     let mut out = Vec::with_capacity(picked.len());
@@ -251,7 +274,10 @@ pub(crate) fn restore(session: &mut Session, restore: Restore) -> Result<Stateme
         .clone()
         .or_else(|| restore.label_database.clone())
         .unwrap_or_else(|| manifest.database.clone());
-    let selection = select(&manifest, &restore.label, &restore.objects)?;
+    let mut selection = select(&manifest, &restore.label, &restore.objects)?;
+    for s in &mut selection {
+        crate::materialized::restore::retarget(&mut s.definition, &manifest.database, &target_db)?;
+    }
     let restored = super::restore_objects::select(&manifest, &restore.label, &restore.objects, &target_db)?;
     let table_targets: Vec<String> = selection.iter().map(|s| s.target.clone()).collect();
     // Checks that need no target database (it may not exist yet): a restored table may not take a
@@ -271,6 +297,10 @@ pub(crate) fn restore(session: &mut Session, restore: Restore) -> Result<Stateme
     // Overwrite rules against the current state: a mismatch fails the statement, changing nothing.
     let state = shared.store.snapshot();
     if let Some(db) = state.database_by_name(&target_db) {
+        // An active asynchronous materialized view of the target's name is kept, not overwritten (its
+        // refresh bookkeeping would not match the snapshot's rows), as StarRocks does.
+        selection.retain(|s| !crate::materialized::restore::keeps_existing(&state, db.id, &s.target));
+        let table_targets: Vec<String> = selection.iter().map(|s| s.target.clone()).collect();
         super::restore_objects::check_names(&state, db.id, &target_db, &table_targets, &restored)?;
         for s in &selection {
             if let Some(local) = state.table_by_name(db.id, &s.target) {

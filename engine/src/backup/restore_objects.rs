@@ -63,6 +63,8 @@ pub(crate) fn select(
     for object in objects {
         let RestoreObject::Other { kind, name, alias } = object else { continue };
         match (kind.as_str(), name) {
+            // Tables in the snapshot: `restore::select`.
+            ("ALL MATERIALIZED VIEWS", _) | ("MATERIALIZED VIEW", Some(_)) => {}
             ("ALL VIEWS", _) => all_views = true,
             ("ALL FUNCTIONS", _) => all_functions = true,
             ("VIEW", Some(name)) => {
@@ -203,7 +205,7 @@ pub(crate) fn commit(
 }
 
 /// Rewrites `db.x` names (tables, views, functions) from database `from` to `to` in a stored query.
-fn rewrite_query(text: &str, from: &str, to: &str) -> Result<String> {
+pub(crate) fn rewrite_query(text: &str, from: &str, to: &str) -> Result<String> {
     if from == to {
         return Ok(text.to_string());
     }

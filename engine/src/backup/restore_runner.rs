@@ -287,10 +287,12 @@ fn commit(
     let state = store.snapshot();
     let mut txn = Transaction::new();
     let mut allocate = || store.allocate_id().map_err(crate::error::EngineError::from);
+    let mut restored_defs = Vec::with_capacity(plan.tables.len());
     for table in &plan.tables {
         let local = state.table_by_name(database.id, &table.target).map(|t| t.as_ref());
         let table_plan = plan_table(local, &table.definition, database.id, &table.target, now_ms(), &mut allocate)
             .map_err(|e| failed(&e))?;
+        restored_defs.push(table_plan.definition.clone());
         txn.put_table(table_plan.definition);
         for source in &table_plan.tablets {
             let manifest_tablet = plan.tablets.get(&source.source).ok_or_else(|| {
@@ -330,6 +332,8 @@ fn commit(
             txn.extend(after);
         }
     }
+    // Asynchronous materialized views find their base tables in the state this commit makes.
+    crate::materialized::restore::relink(&mut txn, &state, database.id, &restored_defs);
     // Functions and views after the tables, in the same commit.
     let targets: Vec<String> = plan.tables.iter().map(|t| t.target.clone()).collect();
     super::restore_objects::check_names(&state, database.id, &database_name, &targets, &plan.objects)
@@ -347,6 +351,8 @@ fn commit(
     };
     txn.put_record(RESTORE_JOB_RECORD, finished.id, finished.encode());
     store.commit(txn).map_err(|e| common_error(&format!("committing the restore failed: {e}")))?;
+    let restored_ids: Vec<_> = restored_defs.iter().map(|t| t.id).collect();
+    crate::materialized::restore::after_commit(store, &restored_ids);
     *job.record.lock() = finished;
     tell_hook(job, plan, RestoreState::Finished);
     Ok(())

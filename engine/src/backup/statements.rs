@@ -110,6 +110,7 @@ pub(crate) fn backup(session: &mut Session, backup: Backup) -> Result<StatementR
     let mut all_tables = whole_database;
     let mut all_views = whole_database;
     let mut all_functions = whole_database;
+    let mut all_materialized = whole_database;
     let mut views: Vec<Arc<tessera_storage::ViewDef>> = Vec::new();
     let mut functions: Vec<Arc<tessera_storage::FunctionDef>> = Vec::new();
     for object in &backup.objects {
@@ -127,9 +128,35 @@ pub(crate) fn backup(session: &mut Session, backup: Backup) -> Result<StatementR
                 let table = state.table_by_name(db.id, name).cloned().ok_or_else(|| {
                     invalid(format!("Incorrect table name '{name}': it does not exist in database {}", db.name))
                 })?;
+                if table.materialized.is_some() {
+                    return Err(invalid(format!(
+                        "{name} is a materialized view: back it up with ON (MATERIALIZED VIEW {name})"
+                    )));
+                }
                 selected.push((table, partitions.clone()));
             }
             BackupObject::Other { kind, name } => match (kind.as_str(), name) {
+                ("ALL MATERIALIZED VIEWS", _) => all_materialized = true,
+                ("MATERIALIZED VIEW", Some(name)) => {
+                    let table =
+                        state.table_by_name(db.id, name).filter(|t| t.materialized.is_some()).cloned().ok_or_else(
+                            || {
+                                invalid(format!(
+                                    "Incorrect materialized view name '{name}': it does not exist in database {}",
+                                    db.name
+                                ))
+                            },
+                        )?;
+                    if table.materialized.as_ref().is_some_and(|m| m.is_sync()) {
+                        return Err(invalid(format!(
+                            "{name} is a synchronous materialized view: it is backed up with its base table"
+                        )));
+                    }
+                    if !seen.insert(name.clone()) {
+                        return Err(invalid(format!("Duplicated materialized view: {name}")));
+                    }
+                    selected.push((table, Vec::new()));
+                }
                 ("ALL VIEWS", _) => all_views = true,
                 ("ALL FUNCTIONS", _) => all_functions = true,
                 ("VIEW", Some(name)) => {
@@ -167,11 +194,16 @@ pub(crate) fn backup(session: &mut Session, backup: Backup) -> Result<StatementR
             },
         }
     }
-    if all_tables {
-        for table in state.tables_in(db.id) {
-            if !seen.contains(&table.name) {
-                selected.push((table.clone(), Vec::new()));
-            }
+    // ALL TABLES means the tables; asynchronous materialized views come with ALL MATERIALIZED VIEWS (both
+    // with a whole-database backup); synchronous ones are part of their base table.
+    for table in state.tables_in(db.id) {
+        let wanted = match &table.materialized {
+            None => all_tables,
+            Some(mv) if !mv.is_sync() => all_materialized,
+            Some(_) => false,
+        };
+        if wanted && seen.insert(table.name.clone()) {
+            selected.push((table.clone(), Vec::new()));
         }
     }
     if all_views {
@@ -211,7 +243,9 @@ pub(crate) fn backup(session: &mut Session, backup: Backup) -> Result<StatementR
     let mut objects = Vec::with_capacity(selected.len());
     for (table, partitions) in &selected {
         tables.push(restrict(table, partitions)?);
-        objects.push(if partitions.is_empty() {
+        objects.push(if table.materialized.is_some() {
+            format!("[MATERIALIZED VIEW {}.{}]", db.name, table.name)
+        } else if partitions.is_empty() {
             format!("[{}.{}]", db.name, table.name)
         } else {
             format!("[{}.{} PARTITION ({})]", db.name, table.name, partitions.join(", "))

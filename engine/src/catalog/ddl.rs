@@ -87,14 +87,26 @@ pub(crate) fn drop_database(session: &mut Session, name: &str, if_exists: bool) 
 }
 
 pub(crate) fn create_table(session: &mut Session, create: CreateTable) -> Result<StatementResult> {
-    let db_name = session.resolve_database(create.name.database.as_deref())?;
-    let table_name = create.name.name.clone();
-    check_name("table", &table_name)?;
+    check_name("table", &create.name.name)?;
     // CREATE TABLE ... AS SELECT runs its query before taking the catalog lock.
     let query_output = match &create.as_query {
         Some(query) => Some(crate::query::collect_query(session, query)?),
         None => None,
     };
+    create_table_from(session, create, query_output, None)
+}
+
+/// Creates the table `create` describes, with the columns and rows of `query_output` when given (CREATE
+/// TABLE AS SELECT, and materialized views, whose record also carries `materialized`).
+pub(crate) fn create_table_from(
+    session: &mut Session,
+    create: CreateTable,
+    query_output: Option<crate::query::QueryOutput>,
+    materialized: Option<Box<tessera_storage::MaterializedViewDef>>,
+) -> Result<StatementResult> {
+    let db_name = session.resolve_database(create.name.database.as_deref())?;
+    let table_name = create.name.name.clone();
+    check_name("table", &table_name)?;
     let shared = session.db.shared.clone();
     let _ddl = shared.ddl.lock();
     let state = shared.store.snapshot();
@@ -172,7 +184,7 @@ pub(crate) fn create_table(session: &mut Session, create: CreateTable) -> Result
         properties,
         create_time_ms: now_ms(),
         state: tessera_storage::TableState::Normal,
-        materialized: None,
+        materialized,
     };
     match &create.partition_by {
         None => {

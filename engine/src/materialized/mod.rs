@@ -8,7 +8,9 @@
 //! its rows change only through its own maintenance.
 
 pub(crate) mod async_view;
+pub(crate) mod restore;
 pub(crate) mod rollup;
+pub(crate) mod scheduler;
 
 use std::sync::Arc;
 
@@ -66,6 +68,8 @@ pub(crate) fn drop(session: &mut Session, name: &ObjectName, if_exists: bool) ->
     shared.backups.check_not_restoring(&table)?;
     let mut txn = Transaction::new();
     txn.drop_table(table.id);
+    // Asynchronous views over this one become inactive.
+    on_drop_tables(&shared.store.snapshot(), &[table], &mut txn);
     shared.store.commit(txn)?;
     Ok(StatementResult::ok())
 }
