@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{IoContext, Result, StorageError};
 use crate::ids::{SegmentId, TabletId};
+use crate::segment_cache::SegmentCache;
 use crate::value::{column_min_max, Value};
 
 /// Per-column statistics of one segment. `min`/`max` are absent when every value is null or the type
@@ -66,11 +67,13 @@ pub struct Segment {
     pub tablet: TabletId,
     path: PathBuf,
     obsolete: AtomicBool,
+    /// The store's cache of decoded data, told when this segment goes.
+    cache: Arc<SegmentCache>,
 }
 
 impl Segment {
-    pub(crate) fn new(meta: SegmentMeta, tablet: TabletId, path: PathBuf) -> Arc<Segment> {
-        Arc::new(Segment { meta, tablet, path, obsolete: AtomicBool::new(false) })
+    pub(crate) fn new(meta: SegmentMeta, tablet: TabletId, path: PathBuf, cache: Arc<SegmentCache>) -> Arc<Segment> {
+        Arc::new(Segment { meta, tablet, path, obsolete: AtomicBool::new(false), cache })
     }
 
     pub fn id(&self) -> SegmentId {
@@ -91,6 +94,7 @@ impl Segment {
 
 impl Drop for Segment {
     fn drop(&mut self) {
+        self.cache.forget(self.id());
         if self.obsolete.load(Ordering::Acquire) {
             if let Err(e) = std::fs::remove_file(&self.path) {
                 if e.kind() != std::io::ErrorKind::NotFound {
