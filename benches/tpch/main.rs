@@ -91,6 +91,25 @@ fn run(options: &Options) -> Result<(), String> {
         p.load()
     });
 
+    if options.explain {
+        for &n in &options.queries.0 {
+            let sql = queries::query(n).sql;
+            session.execute(sql).map_err(|e| e.to_string())?;
+            // The last statement is the query (Q15 creates and drops a view around it).
+            let statements: Vec<&str> = sql.split(';').map(str::trim).filter(|s| !s.is_empty()).collect();
+            let query = statements.iter().rev().find(|s| s.to_ascii_lowercase().contains("select")).copied();
+            let Some(query) = query else { continue };
+            for statement in statements.iter().take_while(|s| **s != query) {
+                session.execute(statement).map_err(|e| e.to_string())?;
+            }
+            let result = session.execute_one(&format!("EXPLAIN ANALYZE {query}")).map_err(|e| e.to_string())?;
+            println!("Q{n}:\n{}", arrow::util::pretty::pretty_format_batches(&result.batches).map_err(|e| e.to_string())?);
+            for statement in statements.iter().skip_while(|s| **s != query).skip(1) {
+                session.execute(statement).map_err(|e| e.to_string())?;
+            }
+        }
+        return Ok(());
+    }
     let machine = report::machine();
     if !options.skips(Part::Queries) {
         let rows = run_queries(options, &mut session, peers.as_ref());

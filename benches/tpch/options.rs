@@ -32,6 +32,9 @@ pub struct Options {
     /// tables: for repeated query runs and profiling. The loading time is then not measured.
     #[arg(long)]
     pub db: Option<PathBuf>,
+    /// Print Tessera's EXPLAIN ANALYZE of each query (after one warm-up run) instead of timing them.
+    #[arg(long)]
+    pub explain: bool,
     /// Tessera's cache of decoded column data, in MiB (default: Tessera's default; 0 turns it off).
     #[arg(long)]
     pub scan_cache_mb: Option<usize>,

@@ -23,12 +23,20 @@ use arrow::compute::filter_record_batch;
 use arrow::datatypes::SchemaRef;
 use datafusion::common::pruning::PruningStatistics;
 use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::common::config::ConfigOptions;
 use datafusion::common::{Column, ScalarValue, Statistics};
+use datafusion::logical_expr::ColumnarValue;
+use datafusion::physical_expr::conjunction_opt;
+use datafusion::physical_expr::expressions::DynamicFilterPhysicalExpr;
+use datafusion::physical_plan::filter_pushdown::{
+    ChildPushdownResult, FilterPushdownPhase, FilterPushdownPropagation, PushedDown,
+};
 use datafusion::error::{DataFusionError, Result as DfResult};
 use datafusion::execution::TaskContext;
 use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
 use datafusion::physical_optimizer::pruning::{PruningPredicate, PruningPredicateBuilder};
 use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
+use datafusion::physical_plan::metrics::{BaselineMetrics, Count, ExecutionPlanMetricsSet, MetricBuilder, MetricsSet};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties, SendableRecordBatchStream,
@@ -51,10 +59,14 @@ pub(crate) struct CachedScanExec {
     schema: SchemaRef,
     groups: Vec<Arc<[ScanFile]>>,
     pruning: Option<Arc<PruningPredicate>>,
+    /// Filters that joins and top-k sorts above fill in at run time (DataFusion's dynamic filters),
+    /// over this plan's output columns.
+    runtime_filters: Vec<Arc<dyn PhysicalExpr>>,
     cache: Arc<SegmentCache>,
     limit: Option<usize>,
     statistics: Arc<Statistics>,
     properties: Arc<PlanProperties>,
+    metrics: ExecutionPlanMetricsSet,
 }
 
 impl CachedScanExec {
@@ -85,11 +97,31 @@ impl CachedScanExec {
             schema,
             groups: groups.into_iter().map(Arc::from).collect(),
             pruning,
+            runtime_filters: Vec::new(),
             cache,
             limit,
             statistics: Arc::new(statistics),
             properties: Arc::new(properties),
+            metrics: ExecutionPlanMetricsSet::new(),
         })
+    }
+}
+
+impl Clone for CachedScanExec {
+    fn clone(&self) -> Self {
+        CachedScanExec {
+            table: self.table.clone(),
+            projection: self.projection.clone(),
+            schema: self.schema.clone(),
+            groups: self.groups.clone(),
+            pruning: self.pruning.clone(),
+            runtime_filters: self.runtime_filters.clone(),
+            cache: self.cache.clone(),
+            limit: self.limit,
+            statistics: self.statistics.clone(),
+            properties: self.properties.clone(),
+            metrics: ExecutionPlanMetricsSet::new(),
+        }
     }
 }
 
@@ -110,6 +142,9 @@ impl DisplayAs for CachedScanExec {
         if let Some(limit) = self.limit {
             write!(f, ", limit={limit}")?;
         }
+        for filter in &self.runtime_filters {
+            write!(f, ", runtime_filter={filter}")?;
+        }
         Ok(())
     }
 }
@@ -127,10 +162,16 @@ impl ExecutionPlan for CachedScanExec {
         Vec::new()
     }
 
+    /// The runtime filters: a join computes its dynamic filter only when it finds a consumer here.
     fn apply_expressions(
         &self,
-        _f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> DfResult<TreeNodeRecursion>,
+        f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> DfResult<TreeNodeRecursion>,
     ) -> DfResult<TreeNodeRecursion> {
+        for filter in &self.runtime_filters {
+            if f(filter)? == TreeNodeRecursion::Stop {
+                return Ok(TreeNodeRecursion::Stop);
+            }
+        }
         Ok(TreeNodeRecursion::Continue)
     }
 
@@ -138,11 +179,40 @@ impl ExecutionPlan for CachedScanExec {
         Ok(self)
     }
 
+    fn metrics(&self) -> Option<MetricsSet> {
+        Some(self.metrics.clone_inner())
+    }
+
     fn partition_statistics(&self, partition: Option<usize>) -> DfResult<Arc<Statistics>> {
         match partition {
             None => Ok(self.statistics.clone()),
             Some(_) => Ok(Arc::new(Statistics::new_unknown(&self.schema))),
         }
+    }
+
+    /// Takes the dynamic filters that joins and top-k sorts push down after planning: each surviving
+    /// row group is filtered with them (and row groups pruned by what they know by then). The filters
+    /// are reported as not pushed down, so the operators that made them still apply them: they only
+    /// let this scan drop rows early.
+    fn handle_child_pushdown_result(
+        &self,
+        phase: FilterPushdownPhase,
+        child_pushdown_result: ChildPushdownResult,
+        _config: &ConfigOptions,
+    ) -> DfResult<FilterPushdownPropagation<Arc<dyn ExecutionPlan>>> {
+        let filters: Vec<Arc<dyn PhysicalExpr>> =
+            child_pushdown_result.parent_filters.iter().map(|f| f.filter.clone()).collect();
+        let result = FilterPushdownPropagation::with_parent_pushdown_result(vec![PushedDown::No; filters.len()]);
+        let dynamic: Vec<Arc<dyn PhysicalExpr>> = filters
+            .into_iter()
+            .filter(|f| f.is::<DynamicFilterPhysicalExpr>())
+            .collect();
+        if phase != FilterPushdownPhase::Post || dynamic.is_empty() {
+            return Ok(result);
+        }
+        let mut node = self.clone();
+        node.runtime_filters.extend(dynamic);
+        Ok(result.with_updated_node(Arc::new(node)))
     }
 
     fn execute(&self, partition: usize, context: Arc<TaskContext>) -> DfResult<SendableRecordBatchStream> {
@@ -157,17 +227,28 @@ impl ExecutionPlan for CachedScanExec {
             projection: self.projection.clone(),
             schema: self.schema.clone(),
             pruning: self.pruning.clone(),
+            runtime_filters: self.runtime_filters.clone(),
             cache: self.cache.clone(),
             batch_size: context.session_config().batch_size().max(1),
             remaining: self.limit.unwrap_or(usize::MAX),
             done: false,
+            metrics: BaselineMetrics::new(&self.metrics, partition),
+            filtered_rows: MetricBuilder::new(&self.metrics).counter("runtime_filtered_rows", partition),
+            pruned_row_groups: MetricBuilder::new(&self.metrics).counter("row_groups_pruned", partition),
         };
         let stream = futures::stream::unfold(cursor, |mut cursor| async move {
             if cursor.done {
                 return None;
             }
-            match cursor.next_batch() {
-                Ok(Some(batch)) => Some((Ok(batch), cursor)),
+            let elapsed = cursor.metrics.elapsed_compute().clone();
+            let timer = elapsed.timer();
+            let next = cursor.next_batch();
+            timer.done();
+            match next {
+                Ok(Some(batch)) => {
+                    cursor.metrics.record_output(batch.num_rows());
+                    Some((Ok(batch), cursor))
+                }
                 Ok(None) => None,
                 Err(e) => {
                     cursor.done = true;
@@ -190,11 +271,15 @@ struct Cursor {
     projection: Vec<usize>,
     schema: SchemaRef,
     pruning: Option<Arc<PruningPredicate>>,
+    runtime_filters: Vec<Arc<dyn PhysicalExpr>>,
     cache: Arc<SegmentCache>,
     batch_size: usize,
     /// Rows still wanted under the scan's limit.
     remaining: usize,
     done: bool,
+    metrics: BaselineMetrics,
+    filtered_rows: Count,
+    pruned_row_groups: Count,
 }
 
 impl Cursor {
@@ -230,12 +315,21 @@ impl Cursor {
             all.push((i, first_row));
             first_row += group.num_rows().max(0) as u64;
         }
-        let keep = match &self.pruning {
-            Some(pruning) => pruning.prune(&RowGroupStatistics { footer: &footer }).unwrap_or_default(),
-            None => Vec::new(),
-        };
-        self.row_groups =
-            all.into_iter().enumerate().filter(|(i, _)| keep.get(*i).copied().unwrap_or(true)).map(|(_, g)| g).collect();
+        let statistics = RowGroupStatistics { footer: &footer };
+        // The runtime filters as they are now: a join's build side is complete before its probe side
+        // (this scan) is read.
+        let runtime = conjunction_opt(self.runtime_filters.iter().cloned())
+            .and_then(|f| PruningPredicateBuilder::new().with_file_schema(self.schema.clone()).build(f));
+        let mut keep = vec![true; all.len()];
+        for pruning in self.pruning.iter().chain(runtime.iter()) {
+            // A predicate the statistics cannot evaluate keeps every row group.
+            let kept = pruning.prune(&statistics).unwrap_or_default();
+            for (k, p) in keep.iter_mut().zip(kept) {
+                *k &= p;
+            }
+        }
+        self.pruned_row_groups.add(keep.iter().filter(|k| !**k).count());
+        self.row_groups = all.into_iter().zip(keep).filter(|(_, k)| *k).map(|(g, _)| g).collect();
         self.current = Some(file);
         Ok(())
     }
@@ -256,6 +350,27 @@ impl Cursor {
             if deleted.count_in(first_row, rows as u64) > 0 {
                 let live: BooleanArray = deleted.live_mask(first_row, rows);
                 batch = filter_record_batch(&batch, &live)?;
+            }
+        }
+        for filter in &self.runtime_filters {
+            if batch.num_rows() == 0 {
+                break;
+            }
+            match filter.evaluate(&batch)? {
+                ColumnarValue::Array(mask) => {
+                    let mask = mask.as_any().downcast_ref::<BooleanArray>().ok_or_else(|| {
+                        DataFusionError::Internal(format!("runtime filter {filter} is not boolean"))
+                    })?;
+                    if mask.true_count() < batch.num_rows() {
+                        self.filtered_rows.add(batch.num_rows() - mask.true_count());
+                        batch = filter_record_batch(&batch, mask)?;
+                    }
+                }
+                ColumnarValue::Scalar(ScalarValue::Boolean(Some(true))) => {}
+                ColumnarValue::Scalar(ScalarValue::Boolean(_)) => batch = batch.slice(0, 0),
+                ColumnarValue::Scalar(other) => {
+                    return Err(DataFusionError::Internal(format!("runtime filter {filter} gave {other}")))
+                }
             }
         }
         let total = batch.num_rows();

@@ -30,7 +30,9 @@ use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 use datafusion::physical_plan::empty::EmptyExec;
 use datafusion::physical_plan::ExecutionPlan;
 use parking_lot::Mutex;
-use tessera_storage::{MetaState, SegmentId, TableDef};
+use datafusion::common::ScalarValue;
+use tessera_storage::value::values_to_array;
+use tessera_storage::{ColumnType, MetaState, SegmentId, TableDef, Value};
 
 use super::cached_scan::{CachedScanExec, ScanFile};
 use super::context::ScanCache;
@@ -202,20 +204,15 @@ impl TableProvider for TesseraTable {
             }
             None => None,
         };
+        let projection_indexes = projection.cloned().unwrap_or_else(|| (0..self.schema.fields().len()).collect());
+        let stats = self.statistics_of(&files, &projection_indexes, &projected, report.rows, !filters.is_empty());
         let groups = balance(files, state.config().target_partitions());
-        let mut stats = Statistics::new_unknown(&projected);
-        stats.num_rows = if filters.is_empty() {
-            Precision::Exact(report.rows as usize)
-        } else {
-            Precision::Inexact(report.rows as usize)
-        };
         let cache = state.config().get_extension::<ScanCache>().map(|c| c.0.clone()).filter(|c| c.capacity() > 0);
         if let Some(cache) = cache {
-            let projection = projection.cloned().unwrap_or_else(|| (0..self.schema.fields().len()).collect());
             let exec = CachedScanExec::new(
                 self.qualified_name.clone(),
                 &self.schema,
-                projection,
+                projection_indexes,
                 groups,
                 predicate,
                 cache,
@@ -262,6 +259,71 @@ impl TableProvider for TesseraTable {
             .build();
         Ok(DataSourceExec::from_data_source(config))
     }
+}
+
+impl TesseraTable {
+    /// What the optimizer may know of the scanned rows: their count and, from each segment's column
+    /// statistics, every projected column's null count and range (bounds only, so `Inexact`). Join
+    /// order and build sides are chosen from these.
+    fn statistics_of(
+        &self,
+        files: &[(ScanFile, u64)],
+        projection: &[usize],
+        projected: &SchemaRef,
+        rows: u64,
+        filtered: bool,
+    ) -> Statistics {
+        let mut stats = Statistics::new_unknown(projected);
+        stats.num_rows = if filtered { Precision::Inexact(rows as usize) } else { Precision::Exact(rows as usize) };
+        let deletes = files.iter().any(|(f, _)| f.deleted.is_some());
+        for (column_stats, &index) in stats.column_statistics.iter_mut().zip(projection) {
+            let Some(column) = self.def.columns.get(index) else { continue };
+            let mut nulls = 0u64;
+            let mut range: Option<(Value, Value)> = None;
+            let mut complete = true;
+            for (file, _) in files {
+                let Some(segment_stats) = file.segment.meta.column(&column.name) else {
+                    complete = false;
+                    break;
+                };
+                nulls += segment_stats.nulls;
+                match (&segment_stats.min, &segment_stats.max, &mut range) {
+                    (Some(lo), Some(hi), None) => range = Some((lo.clone(), hi.clone())),
+                    (Some(lo), Some(hi), Some((min, max))) => {
+                        if lo.compare(min).is_lt() {
+                            *min = lo.clone();
+                        }
+                        if hi.compare(max).is_gt() {
+                            *max = hi.clone();
+                        }
+                    }
+                    // Only nulls in this segment, or a type without a usable order.
+                    _ if segment_stats.nulls == file.segment.meta.rows => {}
+                    _ => complete = false,
+                }
+            }
+            if !complete {
+                continue;
+            }
+            column_stats.null_count =
+                if filtered || deletes { Precision::Inexact(nulls as usize) } else { Precision::Exact(nulls as usize) };
+            if let Some((min, max)) = range {
+                if let (Some(min), Some(max)) =
+                    (scalar(&min, &column.column_type), scalar(&max, &column.column_type))
+                {
+                    column_stats.min_value = Precision::Inexact(min);
+                    column_stats.max_value = Precision::Inexact(max);
+                }
+            }
+        }
+        stats
+    }
+}
+
+/// `value` as a DataFusion scalar of the column's type.
+fn scalar(value: &Value, column_type: &ColumnType) -> Option<ScalarValue> {
+    let array = values_to_array(std::slice::from_ref(value), column_type).ok()?;
+    ScalarValue::try_from_array(&array, 0).ok()
 }
 
 /// Spreads files over `n` groups of similar total size (largest first into the lightest group).
