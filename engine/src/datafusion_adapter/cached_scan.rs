@@ -10,6 +10,11 @@
 //! 3. Rows in the segment's delete vector (keyed tables) are filtered out, and the row group is handed
 //!    on in slices of the session's batch size.
 //!
+//! Joins and top-k sorts above push DataFusion's *dynamic filters* down to this plan after planning
+//! (`handle_child_pushdown_result`); once a join's build side is complete its filter prunes row groups
+//! by their statistics, and is evaluated row by row for as long as it drops nearly every row (a join
+//! on a few keys: the rows, and the aggregations between the join and the scan, never happen).
+//!
 //! Filters stay `Inexact`: DataFusion still applies them row by row above this plan, so pruning can only
 //! skip work, never change a result. Page-level pruning is not done here: on decoded data, evaluating
 //! the filter is cheaper than the page index bookkeeping.
@@ -235,6 +240,9 @@ impl ExecutionPlan for CachedScanExec {
             metrics: BaselineMetrics::new(&self.metrics, partition),
             filtered_rows: MetricBuilder::new(&self.metrics).counter("runtime_filtered_rows", partition),
             pruned_row_groups: MetricBuilder::new(&self.metrics).counter("row_groups_pruned", partition),
+            runtime_rowwise: !self.runtime_filters.is_empty(),
+            runtime_seen: 0,
+            runtime_passed: 0,
         };
         let stream = futures::stream::unfold(cursor, |mut cursor| async move {
             if cursor.done {
@@ -280,6 +288,11 @@ struct Cursor {
     metrics: BaselineMetrics,
     filtered_rows: Count,
     pruned_row_groups: Count,
+    /// Whether the runtime filters still run row by row (they always prune row groups).
+    runtime_rowwise: bool,
+    /// Rows the runtime filters have seen and kept so far.
+    runtime_seen: usize,
+    runtime_passed: usize,
 }
 
 impl Cursor {
@@ -352,26 +365,8 @@ impl Cursor {
                 batch = filter_record_batch(&batch, &live)?;
             }
         }
-        for filter in &self.runtime_filters {
-            if batch.num_rows() == 0 {
-                break;
-            }
-            match filter.evaluate(&batch)? {
-                ColumnarValue::Array(mask) => {
-                    let mask = mask.as_any().downcast_ref::<BooleanArray>().ok_or_else(|| {
-                        DataFusionError::Internal(format!("runtime filter {filter} is not boolean"))
-                    })?;
-                    if mask.true_count() < batch.num_rows() {
-                        self.filtered_rows.add(batch.num_rows() - mask.true_count());
-                        batch = filter_record_batch(&batch, mask)?;
-                    }
-                }
-                ColumnarValue::Scalar(ScalarValue::Boolean(Some(true))) => {}
-                ColumnarValue::Scalar(ScalarValue::Boolean(_)) => batch = batch.slice(0, 0),
-                ColumnarValue::Scalar(other) => {
-                    return Err(DataFusionError::Internal(format!("runtime filter {filter} gave {other}")))
-                }
-            }
+        if self.runtime_rowwise {
+            batch = self.apply_runtime_filters(batch)?;
         }
         let total = batch.num_rows();
         let mut start = 0;
@@ -383,6 +378,56 @@ impl Cursor {
         Ok(())
     }
 }
+
+impl Cursor {
+    /// Filters `batch` with the runtime filters, and stops doing so for the rest of the scan once they
+    /// have shown that they keep more than [`ROWWISE_MAX_PASS_RATE`] of the rows: evaluating them
+    /// (hashing every row, for a partitioned join's filter) costs more than the joins above save on
+    /// the rows they drop, unless they drop nearly all of them (a join on a few keys, which then also
+    /// spares the aggregations between the join and this scan).
+    fn apply_runtime_filters(&mut self, mut batch: RecordBatch) -> DfResult<RecordBatch> {
+        let before = batch.num_rows();
+        let mut filled_in = false;
+        for filter in &self.runtime_filters {
+            if batch.num_rows() == 0 {
+                break;
+            }
+            match filter.evaluate(&batch)? {
+                ColumnarValue::Array(mask) => {
+                    let mask = mask.as_any().downcast_ref::<BooleanArray>().ok_or_else(|| {
+                        DataFusionError::Internal(format!("runtime filter {filter} is not boolean"))
+                    })?;
+                    if mask.true_count() < batch.num_rows() {
+                        batch = filter_record_batch(&batch, mask)?;
+                    }
+                }
+                // Not filled in yet (the join's build side is not complete): it says nothing.
+                ColumnarValue::Scalar(ScalarValue::Boolean(Some(true))) => continue,
+                ColumnarValue::Scalar(ScalarValue::Boolean(_)) => batch = batch.slice(0, 0),
+                ColumnarValue::Scalar(other) => {
+                    return Err(DataFusionError::Internal(format!("runtime filter {filter} gave {other}")))
+                }
+            }
+            filled_in = true;
+        }
+        self.filtered_rows.add(before - batch.num_rows());
+        if filled_in {
+            self.runtime_seen += before;
+            self.runtime_passed += batch.num_rows();
+            if self.runtime_seen >= ROWWISE_SAMPLE_ROWS
+                && self.runtime_passed as f64 > self.runtime_seen as f64 * ROWWISE_MAX_PASS_RATE
+            {
+                self.runtime_rowwise = false;
+            }
+        }
+        Ok(batch)
+    }
+}
+
+/// Rows the runtime filters are evaluated on before their pass rate decides whether to go on.
+const ROWWISE_SAMPLE_ROWS: usize = 100_000;
+/// Largest share of rows runtime filters may keep and still be evaluated row by row.
+const ROWWISE_MAX_PASS_RATE: f64 = 0.01;
 
 fn external(e: tessera_storage::StorageError) -> DataFusionError {
     DataFusionError::External(Box::new(e))
