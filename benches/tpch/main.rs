@@ -103,7 +103,10 @@ fn run(options: &Options) -> Result<(), String> {
                 session.execute(statement).map_err(|e| e.to_string())?;
             }
             let result = session.execute_one(&format!("EXPLAIN ANALYZE {query}")).map_err(|e| e.to_string())?;
-            println!("Q{n}:\n{}", arrow::util::pretty::pretty_format_batches(&result.batches).map_err(|e| e.to_string())?);
+            println!(
+                "Q{n}:\n{}",
+                arrow::util::pretty::pretty_format_batches(&result.batches).map_err(|e| e.to_string())?
+            );
             for statement in statements.iter().skip_while(|s| **s != query).skip(1) {
                 session.execute(statement).map_err(|e| e.to_string())?;
             }

@@ -232,7 +232,7 @@ fn mostly_distinct(column: &dyn Array) -> bool {
     let Ok(converter) = RowConverter::new(vec![SortField::new(sample.data_type().clone())]) else {
         return false;
     };
-    let Ok(rows) = converter.convert_columns(&[sample.clone()]) else {
+    let Ok(rows) = converter.convert_columns(std::slice::from_ref(&sample)) else {
         return false;
     };
     let distinct: HashSet<_> = rows.iter().collect();

@@ -22,8 +22,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use arrow::array::{new_empty_array, Array, ArrayRef};
-use arrow::datatypes::DataType;
 use arrow::compute::concat;
+use arrow::datatypes::DataType;
 use parking_lot::Mutex;
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
 use parquet::arrow::ProjectionMask;
@@ -216,7 +216,8 @@ impl SegmentCache {
                 found.push(hit);
             }
         }
-        let mut missing: Vec<usize> = columns.iter().zip(&found).filter(|(_, f)| f.is_none()).map(|(c, _)| *c).collect();
+        let mut missing: Vec<usize> =
+            columns.iter().zip(&found).filter(|(_, f)| f.is_none()).map(|(c, _)| *c).collect();
         if missing.is_empty() {
             return Ok(found.into_iter().flatten().collect());
         }

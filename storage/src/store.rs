@@ -25,11 +25,11 @@ use crate::delete_vector::DeleteVector;
 use crate::error::{IoContext, Result, StorageError};
 use crate::ids::{SegmentId, TableId, TabletId};
 use crate::keys;
-use crate::segment_cache::{SegmentCache, DEFAULT_SEGMENT_CACHE_BYTES};
 use crate::primary_index::{self, RowLocation};
 use crate::segment::{
     read_segment_file, segment_file_name, sync_dir, PendingSegment, Segment, SegmentFormat, SegmentMeta,
 };
+use crate::segment_cache::{SegmentCache, DEFAULT_SEGMENT_CACHE_BYTES};
 use crate::staging::StagedFile;
 use crate::state::MetaState;
 use crate::transaction::{Op, SegmentRemoval, Transaction};

@@ -26,21 +26,21 @@ use std::sync::Arc;
 use arrow::array::{ArrayRef, BooleanArray, RecordBatch, RecordBatchOptions, UInt64Array};
 use arrow::compute::filter_record_batch;
 use arrow::datatypes::SchemaRef;
+use datafusion::common::config::ConfigOptions;
 use datafusion::common::pruning::PruningStatistics;
 use datafusion::common::tree_node::TreeNodeRecursion;
-use datafusion::common::config::ConfigOptions;
 use datafusion::common::{Column, ScalarValue, Statistics};
+use datafusion::error::{DataFusionError, Result as DfResult};
+use datafusion::execution::TaskContext;
 use datafusion::logical_expr::ColumnarValue;
 use datafusion::physical_expr::conjunction_opt;
 use datafusion::physical_expr::expressions::DynamicFilterPhysicalExpr;
-use datafusion::physical_plan::filter_pushdown::{
-    ChildPushdownResult, FilterPushdownPhase, FilterPushdownPropagation, PushedDown,
-};
-use datafusion::error::{DataFusionError, Result as DfResult};
-use datafusion::execution::TaskContext;
 use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
 use datafusion::physical_optimizer::pruning::{PruningPredicate, PruningPredicateBuilder};
 use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
+use datafusion::physical_plan::filter_pushdown::{
+    ChildPushdownResult, FilterPushdownPhase, FilterPushdownPropagation, PushedDown,
+};
 use datafusion::physical_plan::metrics::{BaselineMetrics, Count, ExecutionPlanMetricsSet, MetricBuilder, MetricsSet};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
@@ -208,10 +208,8 @@ impl ExecutionPlan for CachedScanExec {
         let filters: Vec<Arc<dyn PhysicalExpr>> =
             child_pushdown_result.parent_filters.iter().map(|f| f.filter.clone()).collect();
         let result = FilterPushdownPropagation::with_parent_pushdown_result(vec![PushedDown::No; filters.len()]);
-        let dynamic: Vec<Arc<dyn PhysicalExpr>> = filters
-            .into_iter()
-            .filter(|f| f.is::<DynamicFilterPhysicalExpr>())
-            .collect();
+        let dynamic: Vec<Arc<dyn PhysicalExpr>> =
+            filters.into_iter().filter(|f| f.is::<DynamicFilterPhysicalExpr>()).collect();
         if phase != FilterPushdownPhase::Post || dynamic.is_empty() {
             return Ok(result);
         }
@@ -221,9 +219,11 @@ impl ExecutionPlan for CachedScanExec {
     }
 
     fn execute(&self, partition: usize, context: Arc<TaskContext>) -> DfResult<SendableRecordBatchStream> {
-        let files = self.groups.get(partition).cloned().ok_or_else(|| {
-            DataFusionError::Internal(format!("{} has no partition {partition}", self.name()))
-        })?;
+        let files = self
+            .groups
+            .get(partition)
+            .cloned()
+            .ok_or_else(|| DataFusionError::Internal(format!("{} has no partition {partition}", self.name())))?;
         let cursor = Cursor {
             files: files.iter().cloned().collect(),
             row_groups: VecDeque::new(),
@@ -394,9 +394,10 @@ impl Cursor {
             }
             match filter.evaluate(&batch)? {
                 ColumnarValue::Array(mask) => {
-                    let mask = mask.as_any().downcast_ref::<BooleanArray>().ok_or_else(|| {
-                        DataFusionError::Internal(format!("runtime filter {filter} is not boolean"))
-                    })?;
+                    let mask = mask
+                        .as_any()
+                        .downcast_ref::<BooleanArray>()
+                        .ok_or_else(|| DataFusionError::Internal(format!("runtime filter {filter} is not boolean")))?;
                     if mask.true_count() < batch.num_rows() {
                         batch = filter_record_batch(&batch, mask)?;
                     }

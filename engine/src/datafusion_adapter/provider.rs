@@ -17,6 +17,7 @@ use arrow::datatypes::SchemaRef;
 use async_trait::async_trait;
 use datafusion::catalog::Session;
 use datafusion::common::stats::Precision;
+use datafusion::common::ScalarValue;
 use datafusion::common::{DFSchema, Statistics};
 use datafusion::datasource::listing::PartitionedFile;
 use datafusion::datasource::object_store::ObjectStoreUrl;
@@ -30,7 +31,6 @@ use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 use datafusion::physical_plan::empty::EmptyExec;
 use datafusion::physical_plan::ExecutionPlan;
 use parking_lot::Mutex;
-use datafusion::common::ScalarValue;
 use tessera_storage::value::values_to_array;
 use tessera_storage::{ColumnType, MetaState, SegmentId, TableDef, Value};
 
@@ -308,9 +308,7 @@ impl TesseraTable {
             column_stats.null_count =
                 if filtered || deletes { Precision::Inexact(nulls as usize) } else { Precision::Exact(nulls as usize) };
             if let Some((min, max)) = range {
-                if let (Some(min), Some(max)) =
-                    (scalar(&min, &column.column_type), scalar(&max, &column.column_type))
-                {
+                if let (Some(min), Some(max)) = (scalar(&min, &column.column_type), scalar(&max, &column.column_type)) {
                     column_stats.min_value = Precision::Inexact(min);
                     column_stats.max_value = Precision::Inexact(max);
                 }
