@@ -152,6 +152,6 @@ mod tests {
             .collect();
         assert_eq!(selected, vec![1, 2, 5, 6, 7, 8]);
         assert_eq!(dv.live_mask(2, 4), BooleanArray::from(vec![true, false, false, true]));
-        assert_eq!((dv.count_in(0, 10), dv.count_in(1, 2), dv.count_in(5, 4), dv.count_in(10, 5)), (4, 0, 1, 0));
+        assert_eq!((dv.count_in(0, 10), dv.count_in(1, 2), dv.count_in(5, 5), dv.count_in(10, 5)), (4, 0, 1, 0));
     }
 }
