@@ -34,5 +34,6 @@
 pub use tessera_engine::datafusion;
 pub use tessera_engine::{
     BackupState, Clock, Database, EngineError, InterruptHandle, JobHook, JobSummary, Options, ProgressHandle,
-    RestoreHook, RestoreState, RestoreSummary, Result, ScanReport, Session, StatementResult, StoreOptions,
+    RestoreHook, RestoreState, RestoreSummary, Result, ScanReport, SegmentCacheStats, Session, StatementResult,
+    StoreOptions,
 };

@@ -2,10 +2,12 @@
 //!
 //! - `default`: default options, one database per file.
 //! - `tiny_reopen`: segments of at most 2 rows and row groups of 1 row (so partition, bucket, segment and
-//!   page pruning all have work to do), compaction on, and the database closed and reopened before
-//!   every statement (so every statement's effect must be durable and recoverable).
+//!   row-group pruning all have work to do), compaction on, a cache of decoded columns of 8 KiB (so
+//!   scans keep evicting and decoding), and the database closed and reopened before every statement
+//!   (so every statement's effect must be durable and recoverable).
 //!
-//! - `round_trip`: before every query (SELECT / WITH), each database with tables, views or functions is
+//! - `round_trip`: the cache of decoded columns turned off (scans go through DataFusion's Parquet scan,
+//!   with page pruning), and before every query (SELECT / WITH), each database with tables, views or functions is
 //!   backed up, all of them are restored into a fresh data directory, and the query runs there: every
 //!   expected result then also checks that BACKUP and RESTORE preserve the data, the views and the
 //!   functions exactly.
@@ -58,7 +60,10 @@ impl Config {
 
     fn options(self) -> Options {
         match self {
-            Config::Default | Config::RoundTrip => Options::default(),
+            Config::Default => Options::default(),
+            // Without the cache of decoded columns: scans go through DataFusion's Parquet scan.
+            Config::RoundTrip => Options { scan_cache_bytes: 0, ..Options::default() },
+            // A cache far smaller than the data, so that scans keep evicting and decoding again.
             Config::TinyReopen => Options {
                 storage: StoreOptions {
                     segment_max_rows: 2,
@@ -67,6 +72,7 @@ impl Config {
                     compaction_min_segments: 4,
                 },
                 threads: 2,
+                scan_cache_bytes: 8 << 10,
                 ..Options::default()
             },
         }

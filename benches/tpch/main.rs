@@ -68,11 +68,22 @@ fn run(options: &Options) -> Result<(), String> {
     // The work directory is on the cache's filesystem (the same-filesystem side of the backup
     // comparison) and is removed at the end, with the databases in it.
     let work = tempfile::Builder::new().prefix("run-").tempdir_in(&cache).map_err(|e| e.to_string())?;
-    let db_dir = work.path().join("tessera");
-    let db = Database::open(&db_dir).map_err(|e| e.to_string())?;
+    let db_dir = options.db.clone().unwrap_or_else(|| work.path().join("tessera"));
+    let reuse = options.db.is_some() && db_dir.join("meta").exists();
+    let mut db_options = tessera::Options::default();
+    if let Some(mb) = options.scan_cache_mb {
+        db_options.scan_cache_bytes = mb << 20;
+    }
+    let db = Database::open_with(&db_dir, db_options).map_err(|e| e.to_string())?;
     let mut session = db.session();
-    eprintln!("Tessera: loading SF{sf} ...");
-    let tessera_load = schema::create_and_load(&mut session, &data, sf)?;
+    let tessera_load = if reuse {
+        eprintln!("Tessera: reusing the database in {}", db_dir.display());
+        session.execute("USE tpch").map_err(|e| e.to_string())?;
+        f64::NAN
+    } else {
+        eprintln!("Tessera: loading SF{sf} ...");
+        schema::create_and_load(&mut session, &data, sf)?
+    };
     let tessera_bytes = common::dir_bytes(&db_dir.join("data"));
     let peers = peers.map(|python| Peers { python, data: data.clone(), duckdb: work.path().join("tpch.duckdb") });
     let duckdb_load = peers.as_ref().map(|p| {
@@ -80,6 +91,28 @@ fn run(options: &Options) -> Result<(), String> {
         p.load()
     });
 
+    if options.explain {
+        for &n in &options.queries.0 {
+            let sql = queries::query(n).sql;
+            session.execute(sql).map_err(|e| e.to_string())?;
+            // The last statement is the query (Q15 creates and drops a view around it).
+            let statements: Vec<&str> = sql.split(';').map(str::trim).filter(|s| !s.is_empty()).collect();
+            let query = statements.iter().rev().find(|s| s.to_ascii_lowercase().contains("select")).copied();
+            let Some(query) = query else { continue };
+            for statement in statements.iter().take_while(|s| **s != query) {
+                session.execute(statement).map_err(|e| e.to_string())?;
+            }
+            let result = session.execute_one(&format!("EXPLAIN ANALYZE {query}")).map_err(|e| e.to_string())?;
+            println!(
+                "Q{n}:\n{}",
+                arrow::util::pretty::pretty_format_batches(&result.batches).map_err(|e| e.to_string())?
+            );
+            for statement in statements.iter().skip_while(|s| **s != query).skip(1) {
+                session.execute(statement).map_err(|e| e.to_string())?;
+            }
+        }
+        return Ok(());
+    }
     let machine = report::machine();
     if !options.skips(Part::Queries) {
         let rows = run_queries(options, &mut session, peers.as_ref());

@@ -28,6 +28,16 @@ pub struct Options {
     /// cache's venv/bin/python, which `scripts/bench` prepares).
     #[arg(long)]
     pub python: Option<PathBuf>,
+    /// Keep Tessera's database in this directory, and reuse it (no loading) when it already holds the
+    /// tables: for repeated query runs and profiling. The loading time is then not measured.
+    #[arg(long)]
+    pub db: Option<PathBuf>,
+    /// Print Tessera's EXPLAIN ANALYZE of each query (after one warm-up run) instead of timing them.
+    #[arg(long)]
+    pub explain: bool,
+    /// Tessera's cache of decoded column data, in MiB (default: Tessera's default; 0 turns it off).
+    #[arg(long)]
+    pub scan_cache_mb: Option<usize>,
     /// A directory on another filesystem, for BACKUP and RESTORE through copies.
     #[arg(long, default_value = "/dev/shm")]
     pub copy_to: PathBuf,

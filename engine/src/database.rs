@@ -45,6 +45,10 @@ pub struct Options {
     /// interval passed, or a base table changed for those without EVERY). Zero: no background thread;
     /// [`Database::refresh_materialized_views`] still runs them.
     pub materialized_view_refresh_interval: std::time::Duration,
+    /// Bytes of decoded column data kept in memory for warm queries (least recently used goes first;
+    /// a dropped or compacted segment frees its share at once). Zero turns the cache off: scans then
+    /// decode the Parquet files each time. 2 GiB by default.
+    pub scan_cache_bytes: usize,
 }
 
 /// A callback told of restore job state changes (see [`Options::restore_hook`]).
@@ -79,6 +83,7 @@ impl Default for Options {
             clock: Clock::system(),
             dynamic_partition_interval: std::time::Duration::from_secs(600),
             materialized_view_refresh_interval: std::time::Duration::from_secs(5),
+            scan_cache_bytes: tessera_storage::segment_cache::DEFAULT_SEGMENT_CACHE_BYTES,
         }
     }
 }
@@ -147,7 +152,8 @@ impl Database {
             .enable_all()
             .build()
             .map_err(|e| EngineError::Io(format!("cannot start the query runtime: {e}")))?;
-        let base_state = base_state(options.threads);
+        store.segment_cache().set_capacity(options.scan_cache_bytes);
+        let base_state = base_state(options.threads, store.segment_cache().clone());
         let backups = BackupManager::load(&store)?;
         let store = Arc::new(store);
         let ddl = Arc::new(Mutex::new(()));
@@ -216,6 +222,11 @@ impl Database {
     /// of tablets compacted.
     pub fn compact(&self) -> Result<usize> {
         Ok(self.shared.store.compact_all()?)
+    }
+
+    /// What the cache of decoded column data holds now (see [`Options::scan_cache_bytes`]).
+    pub fn scan_cache_stats(&self) -> tessera_storage::SegmentCacheStats {
+        self.shared.store.segment_cache().stats()
     }
 
     /// Brings every table with dynamic partitioning enabled up to date for the clock's current time now,

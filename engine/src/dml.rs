@@ -165,21 +165,23 @@ pub(crate) fn write_rows(
         }
     }
     for (tablet, parts) in per_tablet {
+        if !keyed {
+            // Appended as routed: the segment writer packs the parts into row groups itself.
+            stored += parts.iter().map(|p| p.num_rows() as u64).sum::<u64>();
+            txn.append(tablet, store.write_segments(tablet, &schema, &parts)?);
+            continue;
+        }
         let merged = concat_batches(&schema, &parts)?;
-        match (&target, keyed) {
+        match &target {
             // A tablet of a partition created by this write holds nothing to upsert against.
-            (Target::Existing(state), true) if state.tablet(tablet).is_some() => {
+            Target::Existing(state) if state.tablet(tablet).is_some() => {
                 stored += store.upsert(table, tablet, state, &merged, txn)?;
             }
-            (_, true) => {
+            _ => {
                 let rows = store.merge_batch(table, &merged)?;
                 stored += rows.num_rows() as u64;
                 let written = store.write_keyed(table, tablet, &[rows], txn)?;
                 txn.append(tablet, written);
-            }
-            (_, false) => {
-                stored += merged.num_rows() as u64;
-                txn.append(tablet, store.write_segments(tablet, &schema, &[merged])?);
             }
         }
     }

@@ -11,7 +11,9 @@
 //!    builds a DataFusion context whose catalog resolves tables against that state.
 //! 3. DataFusion plans and optimizes the query; for each table scan it calls `TesseraTable::scan`, which
 //!    turns the pushed-down filters into a `ScanFilter`, prunes partitions, buckets and segments, and
-//!    returns a Parquet scan over the surviving segment files (row-group and page pruning included).
+//!    returns a scan of the surviving segment files: through the store's cache of decoded columns
+//!    (row groups pruned by their statistics, cached columns never decoded twice), or, with the cache
+//!    turned off, DataFusion's Parquet scan (row-group and page pruning).
 //! 4. The plan runs on the database's tokio runtime; the batches are collected and returned. Until then
 //!    the pinned state keeps every file it names on disk, even if a concurrent statement replaced it.
 //!
@@ -75,4 +77,4 @@ pub use error::{EngineError, Result};
 pub use partition_scheduler::Clock;
 pub use result::StatementResult;
 pub use session::{InterruptHandle, ProgressHandle, Session};
-pub use tessera_storage::StoreOptions;
+pub use tessera_storage::{SegmentCacheStats, StoreOptions};

@@ -106,6 +106,16 @@ impl DeleteVector {
         RowSelection::from(selectors)
     }
 
+    /// How many of rows `offset .. offset + len` of the segment are deleted.
+    pub fn count_in(&self, offset: u64, len: u64) -> u64 {
+        let start = u32::try_from(offset).unwrap_or(u32::MAX);
+        let end = u32::try_from(offset.saturating_add(len)).unwrap_or(u32::MAX);
+        if start >= end {
+            return 0;
+        }
+        self.rows.range_cardinality(start..end)
+    }
+
     /// A filter mask for rows `offset .. offset + len` of the segment: true where the row is live.
     pub fn live_mask(&self, offset: u64, len: usize) -> BooleanArray {
         (0..len as u64).map(|i| Some(!u32::try_from(offset + i).is_ok_and(|r| self.rows.contains(r)))).collect()
@@ -142,5 +152,6 @@ mod tests {
             .collect();
         assert_eq!(selected, vec![1, 2, 5, 6, 7, 8]);
         assert_eq!(dv.live_mask(2, 4), BooleanArray::from(vec![true, false, false, true]));
+        assert_eq!((dv.count_in(0, 10), dv.count_in(1, 2), dv.count_in(5, 5), dv.count_in(10, 5)), (4, 0, 1, 0));
     }
 }

@@ -38,6 +38,7 @@ pub mod primary_index;
 pub mod pruning;
 pub mod routing;
 pub mod segment;
+pub mod segment_cache;
 pub mod snapshot;
 pub mod staging;
 pub mod state;
@@ -60,6 +61,7 @@ pub use materialized::{
 pub use primary_index::RowLocation;
 pub use pruning::{ColumnRange, ScanFilter};
 pub use segment::{PendingSegment, Segment, SegmentMeta};
+pub use segment_cache::{SegmentCache, SegmentCacheStats};
 pub use snapshot::{Snapshot, TabletSnapshot};
 pub use staging::StagedFile;
 pub use state::MetaState;

@@ -8,22 +8,26 @@
 //! it. When a commit removes it from its tablet it is marked obsolete, and the file is deleted when the
 //! last holder drops it. A crash before that leaves an orphan that the next open removes.
 
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use arrow::array::RecordBatch;
-use arrow::datatypes::SchemaRef;
+use arrow::array::{Array, RecordBatch};
+use arrow::datatypes::{DataType, SchemaRef};
+use arrow::row::{RowConverter, SortField};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::schema::types::ColumnPath;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{IoContext, Result, StorageError};
 use crate::ids::{SegmentId, TabletId};
+use crate::segment_cache::SegmentCache;
 use crate::value::{column_min_max, Value};
 
 /// Per-column statistics of one segment. `min`/`max` are absent when every value is null or the type
@@ -66,11 +70,13 @@ pub struct Segment {
     pub tablet: TabletId,
     path: PathBuf,
     obsolete: AtomicBool,
+    /// The store's cache of decoded data, told when this segment goes.
+    cache: Arc<SegmentCache>,
 }
 
 impl Segment {
-    pub(crate) fn new(meta: SegmentMeta, tablet: TabletId, path: PathBuf) -> Arc<Segment> {
-        Arc::new(Segment { meta, tablet, path, obsolete: AtomicBool::new(false) })
+    pub(crate) fn new(meta: SegmentMeta, tablet: TabletId, path: PathBuf, cache: Arc<SegmentCache>) -> Arc<Segment> {
+        Arc::new(Segment { meta, tablet, path, obsolete: AtomicBool::new(false), cache })
     }
 
     pub fn id(&self) -> SegmentId {
@@ -91,6 +97,7 @@ impl Segment {
 
 impl Drop for Segment {
     fn drop(&mut self) {
+        self.cache.forget(self.id());
         if self.obsolete.load(Ordering::Acquire) {
             if let Err(e) = std::fs::remove_file(&self.path) {
                 if e.kind() != std::io::ErrorKind::NotFound {
@@ -158,11 +165,18 @@ pub(crate) fn write_segment_file(
     let file = File::create_new(path).at(path)?;
     let sink =
         HashingWriter { inner: BufWriter::with_capacity(1 << 20, file), hasher: blake3::Hasher::new(), bytes: 0 };
-    let props = WriterProperties::builder()
+    let mut props = WriterProperties::builder()
         .set_compression(Compression::LZ4_RAW)
         .set_statistics_enabled(EnabledStatistics::Page)
-        .set_max_row_group_row_count(Some(format.row_group_rows.max(1)))
-        .build();
+        .set_max_row_group_row_count(Some(format.row_group_rows.max(1)));
+    if let Some(first) = batches.iter().find(|b| b.num_rows() > 0) {
+        for (field, column) in schema.fields().iter().zip(first.columns()) {
+            if mostly_distinct(column.as_ref()) {
+                props = props.set_column_dictionary_enabled(ColumnPath::from(field.name().as_str()), false);
+            }
+        }
+    }
+    let props = props.build();
     let mut writer = ArrowWriter::try_new(sink, schema.clone(), Some(props))?;
     let mut rows = 0u64;
     let mut stats: Vec<ColumnStats> = schema
@@ -201,6 +215,28 @@ pub(crate) fn write_segment_file(
     let file = inner.into_inner().map_err(|e| StorageError::io(path, e.into_error()))?;
     file.sync_all().at(path)?;
     Ok(SegmentMeta { id, rows, bytes, checksum: hasher.finalize().to_hex().to_string(), columns: stats })
+}
+
+/// Rows sampled to decide whether a column is worth a dictionary.
+const DICTIONARY_SAMPLE_ROWS: usize = 4096;
+
+/// Whether most of the first [`DICTIONARY_SAMPLE_ROWS`] values of `column` differ from each other. Such a
+/// column (a comment, a unique key, a price) gains nothing from dictionary encoding, and interning every
+/// value costs the writer more than the rest of the encoding; the writer would fall back to plain
+/// encoding only after its dictionary page filled up.
+fn mostly_distinct(column: &dyn Array) -> bool {
+    let sample = column.slice(0, column.len().min(DICTIONARY_SAMPLE_ROWS));
+    if sample.len() < 64 || matches!(sample.data_type(), DataType::Boolean) {
+        return false;
+    }
+    let Ok(converter) = RowConverter::new(vec![SortField::new(sample.data_type().clone())]) else {
+        return false;
+    };
+    let Ok(rows) = converter.convert_columns(std::slice::from_ref(&sample)) else {
+        return false;
+    };
+    let distinct: HashSet<_> = rows.iter().collect();
+    distinct.len() * 2 > sample.len()
 }
 
 type ReaderBuilder = ParquetRecordBatchReaderBuilder<File>;

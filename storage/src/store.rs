@@ -29,6 +29,7 @@ use crate::primary_index::{self, RowLocation};
 use crate::segment::{
     read_segment_file, segment_file_name, sync_dir, PendingSegment, Segment, SegmentFormat, SegmentMeta,
 };
+use crate::segment_cache::{SegmentCache, DEFAULT_SEGMENT_CACHE_BYTES};
 use crate::staging::StagedFile;
 use crate::state::MetaState;
 use crate::transaction::{Op, SegmentRemoval, Transaction};
@@ -74,6 +75,8 @@ pub(crate) struct Inner {
     table_locks: Mutex<HashMap<TableId, Arc<RwLock<()>>>>,
     /// Receives the tablets each commit added segments to.
     compaction_hints: Mutex<Option<crossbeam::channel::Sender<TabletId>>>,
+    /// Decoded segment data for warm scans; every segment of this store forgets its entries on drop.
+    pub(crate) cache: Arc<SegmentCache>,
     /// Held (locked) for as long as the store is open.
     _lock_file: File,
 }
@@ -126,7 +129,8 @@ impl Store {
         // The default column family is opened by name so that batched lookups can address it.
         let meta = DB::open_cf(&db_options, dir.join("meta"), [rocksdb::DEFAULT_COLUMN_FAMILY_NAME])?;
 
-        let (state, max_id) = load_state(&meta, &data_dir)?;
+        let cache = SegmentCache::new(DEFAULT_SEGMENT_CACHE_BYTES);
+        let (state, max_id) = load_state(&meta, &data_dir, &cache)?;
         let persisted_next = read_u64(&meta, keys::NEXT_ID_KEY)?.unwrap_or(1);
         let next_id = persisted_next.max(max_id + 1);
         let ids = IdBlock { next: next_id, limit: next_id };
@@ -142,6 +146,7 @@ impl Store {
             poisoned: Mutex::new(None),
             table_locks: Mutex::new(HashMap::new()),
             compaction_hints: Mutex::new(None),
+            cache,
             _lock_file: lock_file,
         });
         inner.remove_orphans()?;
@@ -156,6 +161,12 @@ impl Store {
 
     pub fn options(&self) -> &StoreOptions {
         &self.inner.options
+    }
+
+    /// The cache of decoded segment data shared by this store's readers (bounded by
+    /// [`SegmentCache::set_capacity`]).
+    pub fn segment_cache(&self) -> &Arc<SegmentCache> {
+        &self.inner.cache
     }
 
     /// The current committed state. Holding it pins every version (and file) in it.
@@ -573,7 +584,7 @@ impl Inner {
                                 p.meta.id, p.tablet
                             )));
                         }
-                        segments.push(Segment::new(p.meta.clone(), tablet, p.path.clone()));
+                        segments.push(Segment::new(p.meta.clone(), tablet, p.path.clone(), self.cache.clone()));
                     }
                     if !add.is_empty() {
                         grown_tablets.push(tablet);
@@ -788,7 +799,7 @@ fn scan<T: serde::de::DeserializeOwned>(db: &DB, prefix: &str) -> Result<Vec<T>>
 }
 
 /// Loads the committed state and returns it with the highest id it mentions.
-fn load_state(db: &DB, data_dir: &Path) -> Result<(MetaState, u64)> {
+fn load_state(db: &DB, data_dir: &Path, cache: &Arc<SegmentCache>) -> Result<(MetaState, u64)> {
     if let Some(format) = read_u64(db, keys::FORMAT_KEY)? {
         if format > u64::from(keys::DIRECTORY_FORMAT_VERSION) {
             return Err(StorageError::Unsupported(format!(
@@ -844,7 +855,7 @@ fn load_state(db: &DB, data_dir: &Path) -> Result<(MetaState, u64)> {
                     meta.bytes
                 )));
             }
-            segments.push(Segment::new(meta, record.tablet, path));
+            segments.push(Segment::new(meta, record.tablet, path, cache.clone()));
         }
         state.tablets.insert(
             record.tablet,

@@ -14,7 +14,7 @@ use datafusion::execution::context::SessionState;
 use datafusion::execution::{FunctionRegistry, SessionStateBuilder};
 use datafusion::logical_expr::ScalarUDF;
 use datafusion::prelude::{SessionConfig, SessionContext};
-use tessera_storage::MetaState;
+use tessera_storage::{MetaState, SegmentCache};
 
 use super::catalog::{StateCatalog, CATALOG_NAME};
 use super::files::FilesFunction;
@@ -23,9 +23,14 @@ use super::session_functions::SessionFunctions;
 use super::sql_function::SqlFunction;
 use crate::catalog::objects::LogicalObjects;
 
+/// The store's cache of decoded segment data, as a session extension: scans read through it when its
+/// capacity is not zero.
+pub(crate) struct ScanCache(pub(crate) Arc<SegmentCache>);
+
 /// Builds the session state every statement starts from.
-pub(crate) fn base_state(target_partitions: usize) -> SessionState {
+pub(crate) fn base_state(target_partitions: usize, cache: Arc<SegmentCache>) -> SessionState {
     let mut config = SessionConfig::new()
+        .with_extension(Arc::new(ScanCache(cache)))
         .with_target_partitions(target_partitions.max(1))
         .with_default_catalog_and_schema(CATALOG_NAME, "")
         .with_create_default_catalog_and_schema(false)

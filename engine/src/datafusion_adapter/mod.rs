@@ -3,13 +3,15 @@
 //! Each statement gets a DataFusion context whose catalog is a pinned [`MetaState`]: every table it
 //! resolves reads that one consistent version, and the statement holds the state (and so every segment
 //! file in it) until its results are collected. Scans prune partitions, buckets and segments here and
-//! hand the surviving Parquet files to DataFusion's Parquet scan, which prunes row groups and pages.
+//! read the surviving segments through the store's cache of decoded columns ([`cached_scan`]), or,
+//! with the cache turned off, hand them to DataFusion's Parquet scan (row-group and page pruning).
 //! Views are planned from their stored query in a nested context over the same state; SQL functions
 //! are scalar UDFs whose bodies are planned the same way; a session's Rust functions are registered
 //! in every context of that session.
 //!
 //! [`MetaState`]: tessera_storage::MetaState
 
+pub(crate) mod cached_scan;
 pub(crate) mod catalog;
 pub(crate) mod context;
 pub(crate) mod files;

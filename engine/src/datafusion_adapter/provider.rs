@@ -2,8 +2,10 @@
 //!
 //! `scan` prunes in three steps, cheapest first: partitions (by their bounds), buckets (by hashing the
 //! equality values of the bucketing columns), segments (by their min/max statistics). The surviving
-//! files go to DataFusion's Parquet scan with the filters as its predicate (row-group and page pruning),
-//! each with a row selection that skips its deleted rows when it has a delete vector (keyed tables).
+//! segments are read through the store's cache of decoded columns ([`CachedScanExec`]: row groups
+//! pruned by the filters, deleted rows filtered out), or, when the cache is off, by DataFusion's Parquet
+//! scan with the filters as its predicate (row-group and page pruning), each file with a row selection
+//! that skips its deleted rows when it has a delete vector (keyed tables).
 //! Filters are reported `Inexact`, so DataFusion still applies them row by row: pruning can only skip
 //! work, never change a result.
 
@@ -15,6 +17,7 @@ use arrow::datatypes::SchemaRef;
 use async_trait::async_trait;
 use datafusion::catalog::Session;
 use datafusion::common::stats::Precision;
+use datafusion::common::ScalarValue;
 use datafusion::common::{DFSchema, Statistics};
 use datafusion::datasource::listing::PartitionedFile;
 use datafusion::datasource::object_store::ObjectStoreUrl;
@@ -28,8 +31,11 @@ use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 use datafusion::physical_plan::empty::EmptyExec;
 use datafusion::physical_plan::ExecutionPlan;
 use parking_lot::Mutex;
-use tessera_storage::{MetaState, SegmentId, TableDef};
+use tessera_storage::value::values_to_array;
+use tessera_storage::{ColumnType, MetaState, SegmentId, TableDef, Value};
 
+use super::cached_scan::{CachedScanExec, ScanFile};
+use super::context::ScanCache;
 use super::filters::scan_filter;
 
 /// What one scan kept, for EXPLAIN.
@@ -142,7 +148,7 @@ impl TableProvider for TesseraTable {
             rows: 0,
         };
         let buckets = filter.buckets(&self.def);
-        let mut files: Vec<(PartitionedFile, u64)> = Vec::new();
+        let mut files: Vec<(ScanFile, u64)> = Vec::new();
         for partition in &self.def.partitions {
             report.tablets.1 += partition.tablets.len();
             // Bucket numbers are positions in the partition's tablet list.
@@ -176,12 +182,7 @@ impl TableProvider for TesseraTable {
                     }
                     report.segments.0 += 1;
                     report.rows += live;
-                    let path = segment.path().to_string_lossy().to_string();
-                    let mut file = PartitionedFile::new(path, segment.meta.bytes);
-                    if let Some(deleted) = version.deleted(segment.id()) {
-                        // Deleted rows (keyed tables) are never decoded.
-                        file = file.with_extension(ParquetRowSelection::new(deleted.live_selection(segment.meta.rows)));
-                    }
+                    let file = ScanFile { segment: segment.clone(), deleted: version.deleted(segment.id()).cloned() };
                     files.push((file, segment.meta.bytes));
                 }
             }
@@ -196,23 +197,63 @@ impl TableProvider for TesseraTable {
             return Ok(Arc::new(EmptyExec::new(projected)));
         }
 
+        let predicate = match conjunction(filters.iter().cloned()) {
+            Some(predicate) => {
+                let df_schema = DFSchema::try_from(self.schema.as_ref().clone())?;
+                Some(state.create_physical_expr(predicate, &df_schema)?)
+            }
+            None => None,
+        };
+        let projection_indexes = projection.cloned().unwrap_or_else(|| (0..self.schema.fields().len()).collect());
+        let stats = self.statistics_of(&files, &projection_indexes, &projected, report.rows, !filters.is_empty());
+        let groups = balance(files, state.config().target_partitions());
+        let cache = state.config().get_extension::<ScanCache>().map(|c| c.0.clone()).filter(|c| c.capacity() > 0);
+        if let Some(cache) = cache {
+            let exec = CachedScanExec::new(
+                self.qualified_name.clone(),
+                &self.schema,
+                projection_indexes,
+                groups,
+                predicate,
+                cache,
+                limit,
+                stats,
+            )?;
+            return Ok(Arc::new(exec));
+        }
+
+        // No cache: DataFusion's Parquet scan, with each delete vector as a row selection.
         let mut source =
             ParquetSource::new(self.schema.clone()).with_table_parquet_options(state.table_options().parquet.clone());
-        if let Some(predicate) = conjunction(filters.iter().cloned()) {
-            let df_schema = DFSchema::try_from(self.schema.as_ref().clone())?;
-            let physical = state.create_physical_expr(predicate, &df_schema)?;
-            source = source.with_predicate(physical);
+        if let Some(predicate) = predicate {
+            source = source.with_predicate(predicate);
         }
-        let groups = balance(files, state.config().target_partitions());
-        let mut stats = Statistics::new_unknown(&self.schema);
-        stats.num_rows = if filters.is_empty() {
-            Precision::Exact(report.rows as usize)
-        } else {
-            Precision::Inexact(report.rows as usize)
-        };
+        let file_groups = groups
+            .into_iter()
+            .map(|group| {
+                FileGroup::new(
+                    group
+                        .into_iter()
+                        .map(|f| {
+                            let path = f.segment.path().to_string_lossy().to_string();
+                            let file = PartitionedFile::new(path, f.segment.meta.bytes);
+                            match f.deleted {
+                                // Deleted rows (keyed tables) are never decoded.
+                                Some(deleted) => file.with_extension(ParquetRowSelection::new(
+                                    deleted.live_selection(f.segment.meta.rows),
+                                )),
+                                None => file,
+                            }
+                        })
+                        .collect(),
+                )
+            })
+            .collect();
+        let mut table_stats = Statistics::new_unknown(&self.schema);
+        table_stats.num_rows = stats.num_rows;
         let config = FileScanConfigBuilder::new(ObjectStoreUrl::local_filesystem(), Arc::new(source))
-            .with_file_groups(groups)
-            .with_statistics(stats)
+            .with_file_groups(file_groups)
+            .with_statistics(table_stats)
             .with_projection_indices(projection.cloned())?
             .with_limit(limit)
             .build();
@@ -220,16 +261,79 @@ impl TableProvider for TesseraTable {
     }
 }
 
+impl TesseraTable {
+    /// What the optimizer may know of the scanned rows: their count and, from each segment's column
+    /// statistics, every projected column's null count and range (bounds only, so `Inexact`). Join
+    /// order and build sides are chosen from these.
+    fn statistics_of(
+        &self,
+        files: &[(ScanFile, u64)],
+        projection: &[usize],
+        projected: &SchemaRef,
+        rows: u64,
+        filtered: bool,
+    ) -> Statistics {
+        let mut stats = Statistics::new_unknown(projected);
+        stats.num_rows = if filtered { Precision::Inexact(rows as usize) } else { Precision::Exact(rows as usize) };
+        let deletes = files.iter().any(|(f, _)| f.deleted.is_some());
+        for (column_stats, &index) in stats.column_statistics.iter_mut().zip(projection) {
+            let Some(column) = self.def.columns.get(index) else { continue };
+            let mut nulls = 0u64;
+            let mut range: Option<(Value, Value)> = None;
+            let mut complete = true;
+            for (file, _) in files {
+                let Some(segment_stats) = file.segment.meta.column(&column.name) else {
+                    complete = false;
+                    break;
+                };
+                nulls += segment_stats.nulls;
+                match (&segment_stats.min, &segment_stats.max, &mut range) {
+                    (Some(lo), Some(hi), None) => range = Some((lo.clone(), hi.clone())),
+                    (Some(lo), Some(hi), Some((min, max))) => {
+                        if lo.compare(min).is_lt() {
+                            *min = lo.clone();
+                        }
+                        if hi.compare(max).is_gt() {
+                            *max = hi.clone();
+                        }
+                    }
+                    // Only nulls in this segment, or a type without a usable order.
+                    _ if segment_stats.nulls == file.segment.meta.rows => {}
+                    _ => complete = false,
+                }
+            }
+            if !complete {
+                continue;
+            }
+            column_stats.null_count =
+                if filtered || deletes { Precision::Inexact(nulls as usize) } else { Precision::Exact(nulls as usize) };
+            if let Some((min, max)) = range {
+                if let (Some(min), Some(max)) = (scalar(&min, &column.column_type), scalar(&max, &column.column_type)) {
+                    column_stats.min_value = Precision::Inexact(min);
+                    column_stats.max_value = Precision::Inexact(max);
+                }
+            }
+        }
+        stats
+    }
+}
+
+/// `value` as a DataFusion scalar of the column's type.
+fn scalar(value: &Value, column_type: &ColumnType) -> Option<ScalarValue> {
+    let array = values_to_array(std::slice::from_ref(value), column_type).ok()?;
+    ScalarValue::try_from_array(&array, 0).ok()
+}
+
 /// Spreads files over `n` groups of similar total size (largest first into the lightest group).
-fn balance(mut files: Vec<(PartitionedFile, u64)>, n: usize) -> Vec<FileGroup> {
+fn balance(mut files: Vec<(ScanFile, u64)>, n: usize) -> Vec<Vec<ScanFile>> {
     let n = n.clamp(1, files.len().max(1));
     files.sort_by_key(|f| std::cmp::Reverse(f.1));
-    let mut groups: Vec<(u64, Vec<PartitionedFile>)> = (0..n).map(|_| (0, Vec::new())).collect();
+    let mut groups: Vec<(u64, Vec<ScanFile>)> = (0..n).map(|_| (0, Vec::new())).collect();
     for (file, size) in files {
         if let Some(lightest) = groups.iter_mut().min_by_key(|g| g.0) {
             lightest.0 += size;
             lightest.1.push(file);
         }
     }
-    groups.into_iter().filter(|g| !g.1.is_empty()).map(|g| FileGroup::new(g.1)).collect()
+    groups.into_iter().filter(|g| !g.1.is_empty()).map(|g| g.1).collect()
 }
