@@ -41,6 +41,12 @@ pub struct Options {
     /// when the database opens, when a table is created, and by [`Database::run_dynamic_partitions`].
     /// Zero: no background thread.
     pub dynamic_partition_interval: std::time::Duration,
+    /// Rebuild synchronous materialized views (rollups) as soon as a change to their base made them stale
+    /// (a DELETE, TRUNCATE, INSERT OVERWRITE, dropped partition or RESTORE): around every statement and
+    /// when the database opens. On by default. Turned off, stale rollups are rebuilt only by
+    /// [`Database::rebuild_rollups`]; until then queries do not use them (results stay right, only
+    /// slower). For tests that observe a stale rollup, and for embedders that batch rebuilds.
+    pub rebuild_rollups: bool,
 }
 
 /// A callback told of restore job state changes (see [`Options::restore_hook`]).
@@ -74,6 +80,7 @@ impl Default for Options {
             restore_hook: None,
             clock: Clock::system(),
             dynamic_partition_interval: std::time::Duration::from_secs(600),
+            rebuild_rollups: true,
         }
     }
 }
@@ -96,6 +103,8 @@ pub(crate) struct Shared {
     pub(crate) ddl: Arc<Mutex<()>>,
     /// "Now" for dynamic partitioning.
     pub(crate) clock: Clock,
+    /// See [`Options::rebuild_rollups`].
+    pub(crate) rebuild_rollups: bool,
     /// The dynamic partition thread; stopped first when the database closes (it holds the store).
     partition_scheduler: PartitionScheduler,
     /// Kept so that a temporary database's directory lives as long as the database.
@@ -155,7 +164,7 @@ impl Database {
             options.clock.clone(),
             options.dynamic_partition_interval,
         );
-        Ok(Database {
+        let db = Database {
             shared: Arc::new(Shared {
                 store,
                 backups,
@@ -168,10 +177,23 @@ impl Database {
                 objects: Default::default(),
                 ddl,
                 clock: options.clock.clone(),
+                rebuild_rollups: options.rebuild_rollups,
                 partition_scheduler,
                 _temp_dir: temp_dir,
             }),
-        })
+        };
+        // Rollups left stale (by a restore or the dynamic partition thread before a close) are rebuilt
+        // now; a failure is logged and retried after the next statement.
+        if options.rebuild_rollups {
+            crate::materialized::rollup::rebuild_stale_logged(&db);
+        }
+        Ok(db)
+    }
+
+    /// Rebuilds every synchronous materialized view (rollup) that a change to its base made stale, now.
+    /// Returns how many were rebuilt. Only needed with [`Options::rebuild_rollups`] off.
+    pub fn rebuild_rollups(&self) -> Result<usize> {
+        crate::materialized::rollup::rebuild_stale(self)
     }
 
     /// The data directory.
