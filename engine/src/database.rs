@@ -222,7 +222,12 @@ impl Database {
     /// Brings every table with dynamic partitioning enabled up to date for the clock's current time now,
     /// instead of waiting for the background thread. Returns how many tables changed.
     pub fn run_dynamic_partitions(&self) -> Result<usize> {
-        crate::partition_scheduler::run_pass(&self.shared.store, &self.shared.ddl, &self.shared.clock)
+        let changed = crate::partition_scheduler::run_pass(&self.shared.store, &self.shared.ddl, &self.shared.clock)?;
+        // Dropped partitions made their tables' rollups stale.
+        if self.shared.rebuild_rollups {
+            crate::materialized::rollup::rebuild_stale_logged(self);
+        }
+        Ok(changed)
     }
 
     /// The current state of a backup job (see `StatementResult::job`).

@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use tessera_backup::timestamp::{now_ms, show_time};
 use tessera_backup::{check_label, Manifest, ManifestTablet};
 use tessera_sql::{Restore, RestoreObject};
-use tessera_storage::{DatabaseDef, DatabaseId, PartitionKind, TableDef, TableState, Transaction};
+use tessera_storage::{DatabaseDef, DatabaseId, PartitionKind, TableDef, TableId, TableState, Transaction};
 
 use super::job::STATUS_OK;
 use super::manager::backup_error;
@@ -147,6 +147,11 @@ fn select(manifest: &Manifest, label: &str, objects: &[RestoreObject]) -> Result
                     .get(name.as_str())
                     .copied()
                     .ok_or_else(|| invalid(format!("Table {name} does not exist in snapshot {label}")))?;
+                if def.materialized.as_ref().is_some_and(|m| m.is_sync()) {
+                    return Err(invalid(format!(
+                        "{name} is a synchronous materialized view: it is restored with its base table"
+                    )));
+                }
                 for p in partitions {
                     if def.partition(p).is_none() {
                         return Err(invalid(format!(
@@ -171,9 +176,20 @@ fn select(manifest: &Manifest, label: &str, objects: &[RestoreObject]) -> Result
     }
     if all {
         for t in &manifest.tables {
-            if !seen.contains(&t.definition.name) {
+            let rollup = t.definition.materialized.as_ref().is_some_and(|m| m.is_sync());
+            if !seen.contains(&t.definition.name) && !rollup {
                 picked.push((&t.definition, Vec::new(), None));
             }
+        }
+    }
+    // Synchronous materialized views come with their base tables (whole, under their own names), last,
+    // so that the job restores each base before its rollups.
+    let bases: Vec<TableId> = picked.iter().map(|(def, _, _)| def.id).collect();
+    for base in bases {
+        for rollup in
+            crate::materialized::rollup::snapshot_rollups_of(manifest.tables.iter().map(|t| &t.definition), base)
+        {
+            picked.push((rollup, Vec::new(), None));
         }
     }
     let mut out = Vec::with_capacity(picked.len());
@@ -277,6 +293,8 @@ pub(crate) fn restore(session: &mut Session, restore: Restore) -> Result<Stateme
                 check_overwrite(local, &s.definition)?;
             }
         }
+        let targets: Vec<(&TableDef, &str)> = selection.iter().map(|s| (&s.definition, s.target.as_str())).collect();
+        crate::materialized::rollup::check_restore_overwrite(&state, db.id, &target_db, &targets)?;
     }
     drop(state);
     if manager.database_busy(&target_db) {

@@ -127,6 +127,7 @@ pub(crate) fn backup(session: &mut Session, backup: Backup) -> Result<StatementR
                 let table = state.table_by_name(db.id, name).cloned().ok_or_else(|| {
                     invalid(format!("Incorrect table name '{name}': it does not exist in database {}", db.name))
                 })?;
+                crate::materialized::rollup::refuse_backup_of_rollup(&state, &db, name)?;
                 selected.push((table, partitions.clone()));
             }
             BackupObject::Other { kind, name } => match (kind.as_str(), name) {
@@ -140,6 +141,11 @@ pub(crate) fn backup(session: &mut Session, backup: Backup) -> Result<StatementR
                         return Err(invalid(format!("Duplicated view: {name}")));
                     }
                     views.push(view);
+                }
+                ("MATERIALIZED VIEW", Some(name))
+                    if crate::materialized::rollup::refuse_backup_of_rollup(&state, &db, name).is_err() =>
+                {
+                    crate::materialized::rollup::refuse_backup_of_rollup(&state, &db, name)?;
                 }
                 ("FUNCTION", Some(name)) => {
                     // `FUNCTION other_db.f` names a function of that database; a backup holds one
@@ -173,6 +179,11 @@ pub(crate) fn backup(session: &mut Session, backup: Backup) -> Result<StatementR
                 selected.push((table.clone(), Vec::new()));
             }
         }
+    }
+    // Synchronous materialized views go with their base tables.
+    let bases: Vec<Arc<TableDef>> = selected.iter().map(|(t, _)| t.clone()).collect();
+    for rollup in crate::materialized::rollup::rollups_to_back_up(&state, &bases) {
+        selected.push((rollup, Vec::new()));
     }
     if all_views {
         for view in logical.views_in(db.id) {

@@ -605,3 +605,99 @@ pub(crate) fn create_sql(db: &str, table: &TableDef, state: &MetaState) -> Strin
     };
     format!("CREATE MATERIALIZED VIEW {} AS {query}", quote_ident(&table.name))
 }
+
+/// BACKUP names `name` on its own (`ON (TABLE name)` or `ON (MATERIALIZED VIEW name)`): refused when it is
+/// a synchronous materialized view, which is backed up with its base table (as StarRocks backs up a
+/// rollup as an index of its table). `Ok` for anything else, which the caller handles.
+pub(crate) fn refuse_backup_of_rollup(state: &MetaState, db: &tessera_storage::DatabaseDef, name: &str) -> Result<()> {
+    let Some(table) = state.table_by_name(db.id, name) else { return Ok(()) };
+    let Some(base) = table.materialized.as_ref().and_then(|m| m.sync_base()) else { return Ok(()) };
+    let base = state.tables.get(&base).map(|b| b.name.clone()).unwrap_or_default();
+    Err(EngineError::InvalidInput(format!(
+        "{name} is a synchronous materialized view of table {}.{base}: it is backed up with its base table; back \
+         up ON (TABLE {base}) instead",
+        db.name
+    )))
+}
+
+/// The rollups of the selected tables that a BACKUP adds to its selection (a synchronous view goes with
+/// its base table, whole, whatever partitions of the base are selected), by id, without those already
+/// in `selected`.
+pub(crate) fn rollups_to_back_up(state: &MetaState, selected: &[Arc<TableDef>]) -> Vec<Arc<TableDef>> {
+    let mut out = Vec::new();
+    for table in selected {
+        for r in rollups_of(state, table.id) {
+            if !selected.iter().any(|s| s.id == r.id) && !out.iter().any(|o: &Arc<TableDef>| o.id == r.id) {
+                out.push(r);
+            }
+        }
+    }
+    out
+}
+
+/// The rollups in a snapshot's `tables` of the snapshot table `base`.
+pub(crate) fn snapshot_rollups_of<'a>(tables: impl Iterator<Item = &'a TableDef>, base: TableId) -> Vec<&'a TableDef> {
+    tables.filter(|t| t.materialized.as_ref().and_then(|m| m.sync_base()) == Some(base)).collect()
+}
+
+/// RESTORE overwriting existing tables: each existing base target must have the same synchronous views
+/// (by name) as its snapshot table (StarRocks compares the index names of the table's signature), and a
+/// restored rollup may only land on a local table that is the rollup of the same name of that base.
+/// `targets`: each restored snapshot table with its target name.
+pub(crate) fn check_restore_overwrite(
+    state: &MetaState,
+    db: tessera_storage::DatabaseId,
+    db_name: &str,
+    targets: &[(&TableDef, &str)],
+) -> Result<()> {
+    for (snap, target) in targets {
+        if snap.materialized.as_ref().is_some_and(|m| m.is_sync()) {
+            continue;
+        }
+        let Some(local) = state.table_by_name(db, target) else { continue };
+        let mut mine: Vec<String> = rollups_of(state, local.id).iter().map(|r| r.name.clone()).collect();
+        let mut theirs: Vec<String> =
+            snapshot_rollups_of(targets.iter().map(|(t, _)| *t), snap.id).iter().map(|r| r.name.clone()).collect();
+        mine.sort();
+        theirs.sort();
+        if mine != theirs {
+            return Err(EngineError::InvalidInput(format!(
+                "Table {target} already exist but with different schema, errMsg: indexName is inconsistent \
+                 (synchronous materialized views here: [{}]; in the snapshot: [{}])",
+                mine.join(", "),
+                theirs.join(", ")
+            )));
+        }
+    }
+    for (snap, target) in targets {
+        let Some(snap_base) = snap.materialized.as_ref().and_then(|m| m.sync_base()) else { continue };
+        let Some(local) = state.table_by_name(db, target) else { continue };
+        let base_target = targets.iter().find(|(t, _)| t.id == snap_base).map(|(_, name)| *name);
+        let local_base = local.materialized.as_ref().and_then(|m| m.sync_base()).and_then(|b| state.tables.get(&b));
+        if base_target.is_none() || local_base.map(|b| b.name.as_str()) != base_target {
+            return Err(EngineError::InvalidInput(format!(
+                "Table {target} already exist in db: {db_name} (the snapshot's synchronous materialized view {target} \
+                 of table {} would replace it)",
+                base_target.unwrap_or_default()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A restored rollup's definition, linked to its restored base: `restored` maps each snapshot table id to
+/// the id and name it was restored as. Not ready: it is rebuilt from the restored base after the job
+/// commits (its rows in the snapshot are not relied on).
+pub(crate) fn relink_restored(
+    def: &mut TableDef,
+    restored: &std::collections::HashMap<TableId, (TableId, String)>,
+    db_name: &str,
+) {
+    let Some(mv) = def.materialized.as_mut() else { return };
+    let MaterializedKind::Sync { base, ready } = &mut mv.kind else { return };
+    *ready = false;
+    if let Some((id, name)) = restored.get(base) {
+        *base = *id;
+        mv.base_tables = vec![BaseTableRef { database: db_name.to_string(), table: name.clone(), id: *id }];
+    }
+}
