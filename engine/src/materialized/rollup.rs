@@ -299,6 +299,12 @@ fn rollup_columns(mv: &str, base: &TableDef, shape: &RollupShape) -> Result<Vec<
     let mut columns = Vec::new();
     for key in &shape.keys {
         let c = base_column(key)?;
+        if matches!(c.column_type, ColumnType::Float | ColumnType::Double) {
+            return Err(EngineError::InvalidInput(format!(
+                "materialized view {mv}: {} column {key} cannot be a key column, so it cannot be grouped by",
+                c.column_type
+            )));
+        }
         columns.push(ColumnDef { default: None, comment: None, aggregate: None, ..c });
     }
     for value in &shape.values {
