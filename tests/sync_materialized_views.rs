@@ -128,7 +128,9 @@ fn random_step(db: &Database, rng: &mut StdRng) -> String {
             format!("INSERT INTO {{t}} VALUES {}", values.join(", "))
         }
         3 => format!("INSERT INTO {{t}} SELECT d, g, h, v + 1, w FROM {{t}} WHERE g = {}", rng.random_range(0..5)),
-        4 => format!("DELETE FROM {{t}} WHERE v < {}", rng.random_range(-40..20)),
+        4 if rng.random_range(0..2) == 0 => format!("DELETE FROM {{t}} WHERE v < {}", rng.random_range(-40..20)),
+        // A condition on the rollup's keys: DELETE's per-segment counts must not be read from it.
+        4 => format!("DELETE FROM {{t}} WHERE g = {} AND h IS NOT NULL", rng.random_range(0..5)),
         5 => format!("TRUNCATE TABLE {{t}} PARTITION ({partition})"),
         6 => {
             let n: i32 = partition[1..].parse().unwrap();
@@ -160,9 +162,12 @@ fn random_step(db: &Database, rng: &mut StdRng) -> String {
             return format!("append of {n} rows");
         }
     };
+    let mut affected = Vec::new();
     for table in ["base", "twin"] {
-        db.session().execute(&format!("USE d; {}", statement.replace("{t}", table))).unwrap();
+        let results = db.session().execute(&format!("USE d; {}", statement.replace("{t}", table))).unwrap();
+        affected.push(results.iter().map(|r| r.affected_rows).collect::<Vec<_>>());
     }
+    assert_eq!(affected[0], affected[1], "{statement}: affected rows differ");
     statement
 }
 
