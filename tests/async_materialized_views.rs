@@ -70,7 +70,7 @@ fn refresh_job_follows_base_changes_and_the_clock() {
              CREATE MATERIALIZED VIEW hourly REFRESH ASYNC EVERY (INTERVAL 1 HOUR) AS {DEFINITION}"
         ))
         .unwrap();
-    let expected = || rows(&db, DEFINITION);
+    let expected = || rows(&db, &DEFINITION.replace("FROM t", "FROM d.t"));
     assert_eq!(rows(&db, "SELECT * FROM d.follows"), expected());
     // Nothing changed: nothing is due.
     assert_eq!(db.refresh_materialized_views().unwrap(), 0);

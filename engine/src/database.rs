@@ -49,6 +49,12 @@ pub struct Options {
     /// a dropped or compacted segment frees its share at once). Zero turns the cache off: scans then
     /// decode the Parquet files each time. 2 GiB by default.
     pub scan_cache_bytes: usize,
+    /// Rebuild synchronous materialized views (rollups) as soon as a change to their base made them stale
+    /// (a DELETE, TRUNCATE, INSERT OVERWRITE, dropped partition or RESTORE): around every statement and
+    /// when the database opens. On by default. Turned off, stale rollups are rebuilt only by
+    /// [`Database::rebuild_rollups`]; until then queries do not use them (results stay right, only
+    /// slower). For tests that observe a stale rollup, and for embedders that batch rebuilds.
+    pub rebuild_rollups: bool,
 }
 
 /// A callback told of restore job state changes (see [`Options::restore_hook`]).
@@ -84,6 +90,7 @@ impl Default for Options {
             dynamic_partition_interval: std::time::Duration::from_secs(600),
             materialized_view_refresh_interval: std::time::Duration::from_secs(5),
             scan_cache_bytes: tessera_storage::segment_cache::DEFAULT_SEGMENT_CACHE_BYTES,
+            rebuild_rollups: true,
         }
     }
 }
@@ -106,6 +113,8 @@ pub(crate) struct Shared {
     pub(crate) ddl: Arc<Mutex<()>>,
     /// "Now" for dynamic partitioning.
     pub(crate) clock: Clock,
+    /// See [`Options::rebuild_rollups`].
+    pub(crate) rebuild_rollups: bool,
     /// The dynamic partition thread; stopped first when the database closes (it holds the store).
     partition_scheduler: PartitionScheduler,
     /// The materialized view refresh thread; stopped with the partition thread.
@@ -181,11 +190,17 @@ impl Database {
                 objects: Default::default(),
                 ddl,
                 clock: options.clock.clone(),
+                rebuild_rollups: options.rebuild_rollups,
                 partition_scheduler,
                 refresh_scheduler: parking_lot::Mutex::new(crate::materialized::scheduler::RefreshScheduler::none()),
                 _temp_dir: temp_dir,
             }),
         };
+        // Rollups left stale (by a restore or the dynamic partition thread before a close) are rebuilt
+        // now; a failure is logged and retried after the next statement.
+        if options.rebuild_rollups {
+            crate::materialized::rollup::rebuild_stale_logged(&database);
+        }
         let scheduler = crate::materialized::scheduler::RefreshScheduler::start(
             Arc::downgrade(&database.shared),
             options.materialized_view_refresh_interval,
@@ -199,6 +214,12 @@ impl Database {
     /// how many were refreshed; a failure is recorded in its view and the first is returned.
     pub fn refresh_materialized_views(&self) -> Result<usize> {
         crate::materialized::async_view::refresh_due(self)
+    }
+
+    /// Rebuilds every synchronous materialized view (rollup) that a change to its base made stale, now.
+    /// Returns how many were rebuilt. Only needed with [`Options::rebuild_rollups`] off.
+    pub fn rebuild_rollups(&self) -> Result<usize> {
+        crate::materialized::rollup::rebuild_stale(self)
     }
 
     /// The data directory.
@@ -232,7 +253,12 @@ impl Database {
     /// Brings every table with dynamic partitioning enabled up to date for the clock's current time now,
     /// instead of waiting for the background thread. Returns how many tables changed.
     pub fn run_dynamic_partitions(&self) -> Result<usize> {
-        crate::partition_scheduler::run_pass(&self.shared.store, &self.shared.ddl, &self.shared.clock)
+        let changed = crate::partition_scheduler::run_pass(&self.shared.store, &self.shared.ddl, &self.shared.clock)?;
+        // Dropped partitions made their tables' rollups stale.
+        if self.shared.rebuild_rollups {
+            crate::materialized::rollup::rebuild_stale_logged(self);
+        }
+        Ok(changed)
     }
 
     /// The current state of a backup job (see `StatementResult::job`).

@@ -32,6 +32,7 @@ use crate::database::Database;
 use crate::datafusion_adapter::provider::TesseraTable;
 use crate::datafusion_adapter::StatementContext;
 use crate::error::{EngineError, Result};
+use crate::materialized::rollup;
 use crate::result::StatementResult;
 use crate::session::Session;
 
@@ -262,6 +263,10 @@ pub(crate) fn insert(session: &mut Session, insert: Insert) -> Result<StatementR
     let only = (!targets.is_empty()).then_some(targets.as_slice());
     let (table, created) = definition_for_write(&shared, &lock, &mut guard, table, &batches, only)?;
     new_partitions |= created;
+    // An append keeps the table's rollups equal to it in the same commit (an overwrite makes them stale
+    // instead, see `materialized::rollup`): their locks first, then the state they are upserted against.
+    let rollup_locks = if insert.overwrite { Vec::new() } else { rollup::lock_rollups(store, table.id) };
+    let _rollup_guards: Vec<_> = rollup_locks.iter().map(|l| l.write()).collect();
     let state = store.snapshot();
     let target = if insert.overwrite {
         let partitions = table
@@ -278,6 +283,9 @@ pub(crate) fn insert(session: &mut Session, insert: Insert) -> Result<StatementR
         txn.put_table((*table).clone());
     }
     let rows = write_rows(store, &table, &batches, only, target, &mut txn)?.given;
+    if !insert.overwrite {
+        rollup::append(&session.db, &table, &batches, &mut txn)?;
+    }
     store.commit(txn)?;
     drop(output);
     Ok(StatementResult::affected(rows))
@@ -450,6 +458,12 @@ pub(crate) fn append_batches(db: &Database, database: &str, table: &str, batches
         .table_by_name(db_def.id, table)
         .cloned()
         .ok_or_else(|| EngineError::NotFound(format!("Unknown table '{database}.{table}'")))?;
+    if table.materialized.is_some() {
+        return Err(EngineError::InvalidInput(format!(
+            "'{database}.{}' is a materialized view: its rows change only through its own maintenance",
+            table.name
+        )));
+    }
     let lock = store.table_lock(table.id);
     let mut guard = write_lock(&lock, &table, false);
     let table = current_table(store, &table)?;
@@ -475,8 +489,11 @@ pub(crate) fn append_batches(db: &Database, database: &str, table: &str, batches
     if new_partitions {
         txn.put_table((*table).clone());
     }
+    let rollup_locks = rollup::lock_rollups(store, table.id);
+    let _rollup_guards: Vec<_> = rollup_locks.iter().map(|l| l.write()).collect();
     let state = store.snapshot();
     let rows = write_rows(store, &table, &conformed, None, Target::Existing(&state), &mut txn)?.given;
+    rollup::append(db, &table, &conformed, &mut txn)?;
     store.commit(txn)?;
     Ok(rows)
 }

@@ -118,7 +118,17 @@ impl Session {
     pub fn run(&mut self, statement: Statement) -> Result<StatementResult> {
         self.progress.store(0, std::sync::atomic::Ordering::Relaxed);
         let _running = Running::start(&self.interrupt);
-        self.dispatch(statement)
+        // Rollups a change made stale are rebuilt before the statement (so that it can use them: one a
+        // restore job or the dynamic partition thread made stale) and right after it.
+        let rebuild = self.db.shared.rebuild_rollups;
+        if rebuild {
+            crate::materialized::rollup::rebuild_stale_logged(&self.db);
+        }
+        let result = self.dispatch(statement);
+        if rebuild {
+            crate::materialized::rollup::rebuild_stale_logged(&self.db);
+        }
+        result
     }
 
     fn dispatch(&mut self, statement: Statement) -> Result<StatementResult> {

@@ -145,6 +145,8 @@ pub(crate) fn compact_tablet(inner: &Inner, tablet: TabletId, min_segments: usiz
         }
     }
     let mut txn = Transaction::new();
+    // The merged segments hold exactly the rows they replace.
+    txn.preserve_rows();
     let removed = small.iter().map(|s| s.id()).collect();
     if keyed {
         // Every row is the live row of its key, so the merged rows only need their entries repointed,

@@ -25,6 +25,7 @@ use crate::delete_vector::DeleteVector;
 use crate::error::{IoContext, Result, StorageError};
 use crate::ids::{SegmentId, TableId, TabletId};
 use crate::keys;
+use crate::materialized::MaterializedKind;
 use crate::primary_index::{self, RowLocation};
 use crate::segment::{
     read_segment_file, segment_file_name, sync_dir, PendingSegment, Segment, SegmentFormat, SegmentMeta,
@@ -445,6 +446,9 @@ impl Inner {
         // A tablet's version before this commit first changed its segments or deletes: however many
         // changes the commit makes to it, its version goes up by one.
         let mut versions_before: HashMap<TabletId, u64> = HashMap::new();
+        // Tables whose rows changed other than by appending (see "rollup invalidation" below).
+        let mut rewritten_tables: HashSet<TableId> = HashSet::new();
+        let rows_preserved = txn.rows_preserved;
 
         for op in txn.ops {
             match op {
@@ -480,6 +484,7 @@ impl Inner {
                     let new_tablets: HashSet<TabletId> = def.tablets().collect();
                     if let Some(old) = next.tables.get(&def.id).cloned() {
                         for t in old.tablets().filter(|t| !new_tablets.contains(t)) {
+                            rewritten_tables.insert(def.id);
                             next.tablets.remove(&t);
                             dirty_tablets.insert(t);
                             if old.key.model.is_keyed() {
@@ -532,6 +537,9 @@ impl Inner {
                             held.meta.rows
                         )));
                     }
+                    if !rows_preserved {
+                        rewritten_tables.insert(current.table);
+                    }
                     let mut version = (*current).clone();
                     let merged = match version.deletes.get(&segment) {
                         Some(old) => old.union(&rows),
@@ -558,6 +566,10 @@ impl Inner {
                     let current = next.tablets.get(&tablet).cloned().ok_or_else(|| {
                         StorageError::Conflict(format!("tablet {tablet} was dropped while it was being written"))
                     })?;
+                    let removes = !matches!(&remove, SegmentRemoval::Exactly(ids) if ids.is_empty());
+                    if removes && !rows_preserved {
+                        rewritten_tables.insert(current.table);
+                    }
                     let mut segments = match remove {
                         SegmentRemoval::All => {
                             if next.tables.get(&current.table).is_none_or(|t| t.key.model.is_keyed()) {
@@ -609,6 +621,31 @@ impl Inner {
                     );
                     dirty_tablets.insert(tablet);
                 }
+            }
+        }
+        // Rollup invalidation: a synchronous materialized view is kept equal to its base by the writes
+        // that append to the base (they upsert the new rows' aggregates into it in the same commit).
+        // Any other change to the base's rows (rows deleted or rewritten, tablets overwritten or
+        // dropped with a partition or a restore) clears the view's `ready` flag in this same commit, so
+        // that no path, present or future, can leave a rollup that claims to match its base but does
+        // not. The engine then rebuilds it; queries never read a rollup that is not ready.
+        if !rewritten_tables.is_empty() {
+            let stale: Vec<TableDef> = next
+                .tables
+                .values()
+                .filter(|t| {
+                    t.materialized.as_ref().is_some_and(|mv| {
+                        matches!(mv.kind, MaterializedKind::Sync { base, ready: true } if rewritten_tables.contains(&base))
+                    })
+                })
+                .map(|t| (**t).clone())
+                .collect();
+            for mut def in stale {
+                if let Some(MaterializedKind::Sync { ready, .. }) = def.materialized.as_mut().map(|mv| &mut mv.kind) {
+                    *ready = false;
+                }
+                dirty_tables.insert(def.id);
+                next.tables.insert(def.id, Arc::new(def));
             }
         }
         next.commit_seq = base.commit_seq + 1;

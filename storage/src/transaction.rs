@@ -58,6 +58,10 @@ pub(crate) enum SegmentRemoval {
 #[derive(Debug, Default)]
 pub struct Transaction {
     pub(crate) ops: Vec<Op>,
+    /// Every row the transaction removes from a table it writes again unchanged (compaction, column
+    /// rewrites): such a commit leaves the rollups of its tables ready (see `store.rs`, "rollup
+    /// invalidation").
+    pub(crate) rows_preserved: bool,
 }
 
 impl Transaction {
@@ -67,6 +71,14 @@ impl Transaction {
 
     pub fn is_empty(&self) -> bool {
         self.ops.is_empty()
+    }
+
+    /// Declares that every row this transaction removes from a table comes back unchanged in the same
+    /// commit (compaction merging segments, ALTER rewriting them into a new column layout), so that the
+    /// aggregates of the table's synchronous materialized views stay true. Only for such rewrites: a
+    /// commit that claims it wrongly leaves a rollup that no longer matches its base.
+    pub fn preserve_rows(&mut self) {
+        self.rows_preserved = true;
     }
 
     pub fn put_database(&mut self, def: DatabaseDef) {
@@ -129,6 +141,7 @@ impl Transaction {
 
     /// Appends every change of `other` after this transaction's own.
     pub fn extend(&mut self, other: Transaction) {
+        self.rows_preserved |= other.rows_preserved;
         self.ops.extend(other.ops);
     }
 

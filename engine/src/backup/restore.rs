@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use tessera_backup::timestamp::{now_ms, show_time};
 use tessera_backup::{check_label, Manifest, ManifestTablet};
 use tessera_sql::{Restore, RestoreObject};
-use tessera_storage::{DatabaseDef, DatabaseId, PartitionKind, TableDef, TableState, Transaction};
+use tessera_storage::{DatabaseDef, DatabaseId, PartitionKind, TableDef, TableId, TableState, Transaction};
 
 use super::job::STATUS_OK;
 use super::manager::backup_error;
@@ -148,6 +148,11 @@ fn select(manifest: &Manifest, label: &str, objects: &[RestoreObject]) -> Result
                     .get(name.as_str())
                     .copied()
                     .ok_or_else(|| invalid(format!("Table {name} does not exist in snapshot {label}")))?;
+                if def.materialized.as_ref().is_some_and(|m| m.is_sync()) {
+                    return Err(invalid(format!(
+                        "{name} is a synchronous materialized view: it is restored with its base table"
+                    )));
+                }
                 if def.materialized.is_some() {
                     return Err(invalid(format!(
                         "{name} is a materialized view: restore it with ON (MATERIALIZED VIEW {name})"
@@ -187,16 +192,26 @@ fn select(manifest: &Manifest, label: &str, objects: &[RestoreObject]) -> Result
             }
         }
     }
-    // ALL TABLES brings the tables, ALL MATERIALIZED VIEWS the asynchronous views; no ON clause both, and
-    // synchronous views (which belong to their base table).
+    // ALL TABLES brings the tables, ALL MATERIALIZED VIEWS the asynchronous views, no ON clause both;
+    // synchronous views come with their base table (`rollup::snapshot_rollups_of`).
     for t in &manifest.tables {
         let wanted = match &t.definition.materialized {
             None => all,
             Some(mv) if !mv.is_sync() => all_materialized,
-            Some(_) => objects.is_empty(),
+            Some(_) => false,
         };
         if wanted && !seen.contains(&t.definition.name) {
             picked.push((&t.definition, Vec::new(), None));
+        }
+    }
+    // Synchronous materialized views come with their base tables (whole, under their own names), last,
+    // so that the job restores each base before its rollups.
+    let bases: Vec<TableId> = picked.iter().map(|(def, _, _)| def.id).collect();
+    for base in bases {
+        for rollup in
+            crate::materialized::rollup::snapshot_rollups_of(manifest.tables.iter().map(|t| &t.definition), base)
+        {
+            picked.push((rollup, Vec::new(), None));
         }
     }
     let mut out = Vec::with_capacity(picked.len());
@@ -307,6 +322,8 @@ pub(crate) fn restore(session: &mut Session, restore: Restore) -> Result<Stateme
                 check_overwrite(local, &s.definition)?;
             }
         }
+        let targets: Vec<(&TableDef, &str)> = selection.iter().map(|s| (&s.definition, s.target.as_str())).collect();
+        crate::materialized::rollup::check_restore_overwrite(&state, db.id, &target_db, &targets)?;
     }
     drop(state);
     if manager.database_busy(&target_db) {

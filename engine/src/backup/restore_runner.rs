@@ -288,10 +288,14 @@ fn commit(
     let mut txn = Transaction::new();
     let mut allocate = || store.allocate_id().map_err(crate::error::EngineError::from);
     let mut restored_defs = Vec::with_capacity(plan.tables.len());
+    // Snapshot table id -> the id and name it is restored as (rollups are linked to their restored base).
+    let mut restored_ids = HashMap::new();
     for table in &plan.tables {
         let local = state.table_by_name(database.id, &table.target).map(|t| t.as_ref());
-        let table_plan = plan_table(local, &table.definition, database.id, &table.target, now_ms(), &mut allocate)
+        let mut table_plan = plan_table(local, &table.definition, database.id, &table.target, now_ms(), &mut allocate)
             .map_err(|e| failed(&e))?;
+        restored_ids.insert(table.definition.id, (table_plan.definition.id, table.target.clone()));
+        crate::materialized::rollup::relink_restored(&mut table_plan.definition, &restored_ids, &database_name);
         restored_defs.push(table_plan.definition.clone());
         txn.put_table(table_plan.definition);
         for source in &table_plan.tablets {

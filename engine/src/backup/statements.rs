@@ -128,6 +128,7 @@ pub(crate) fn backup(session: &mut Session, backup: Backup) -> Result<StatementR
                 let table = state.table_by_name(db.id, name).cloned().ok_or_else(|| {
                     invalid(format!("Incorrect table name '{name}': it does not exist in database {}", db.name))
                 })?;
+                crate::materialized::rollup::refuse_backup_of_rollup(&state, &db, name)?;
                 if table.materialized.is_some() {
                     return Err(invalid(format!(
                         "{name} is a materialized view: back it up with ON (MATERIALIZED VIEW {name})"
@@ -205,6 +206,11 @@ pub(crate) fn backup(session: &mut Session, backup: Backup) -> Result<StatementR
         if wanted && seen.insert(table.name.clone()) {
             selected.push((table.clone(), Vec::new()));
         }
+    }
+    // Synchronous materialized views go with their base tables.
+    let bases: Vec<Arc<TableDef>> = selected.iter().map(|(t, _)| t.clone()).collect();
+    for rollup in crate::materialized::rollup::rollups_to_back_up(&state, &bases) {
+        selected.push((rollup, Vec::new()));
     }
     if all_views {
         for view in logical.views_in(db.id) {

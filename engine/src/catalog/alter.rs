@@ -33,6 +33,7 @@ pub(crate) fn alter_table(session: &mut Session, name: &ObjectName, op: AlterTab
     let store = &shared.store;
     let mut def = (*table).clone();
     let mut txn = Transaction::new();
+    let column_rewrite = matches!(op, AlterTableOp::AddColumn { .. } | AlterTableOp::DropColumn { .. });
     match op {
         AlterTableOp::AddPartition(spec) => {
             if def.partition_kind == PartitionKind::Unpartitioned {
@@ -123,6 +124,12 @@ pub(crate) fn alter_table(session: &mut Session, name: &ObjectName, op: AlterTab
                     def.name
                 )));
             }
+            if let Some(mv) = crate::materialized::rollup::rollup_using_column(&state, def.id, &column) {
+                return Err(EngineError::InvalidInput(format!(
+                    "column {column} of table {} is used by materialized view {mv}; drop the materialized view first",
+                    def.name
+                )));
+            }
             if def.columns.len() == 1 {
                 return Err(EngineError::InvalidInput(format!(
                     "column {column} is the only column of table {}",
@@ -151,6 +158,10 @@ pub(crate) fn alter_table(session: &mut Session, name: &ObjectName, op: AlterTab
     }
     // The definition goes first so that the tablets it creates exist for the segment changes.
     let mut ops = Transaction::new();
+    if column_rewrite {
+        // A column rewrite keeps every row (and every column a rollup reads: those cannot be dropped).
+        ops.preserve_rows();
+    }
     ops.put_table(def);
     ops.extend(txn);
     store.commit(ops)?;

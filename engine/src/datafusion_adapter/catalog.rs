@@ -21,7 +21,7 @@ use datafusion::error::{DataFusionError, Result as DfResult};
 use datafusion::logical_expr::{col, Expr, LogicalPlanBuilder};
 use datafusion::sql::parser::Statement as DfStatement;
 use datafusion::sql::sqlparser::ast as sp;
-use tessera_storage::{DatabaseId, ViewDef};
+use tessera_storage::{DatabaseId, TableDef, ViewDef};
 
 use super::context::{Nesting, PlanningEnv, StatementContext};
 use super::provider::TesseraTable;
@@ -108,6 +108,37 @@ impl StateSchema {
     }
 }
 
+impl StateSchema {
+    /// A synchronous materialized view that is not ready (its base changed since it was last brought up
+    /// to date, and it is waiting for its rebuild) reads as its defining query over its base, so that
+    /// naming it directly never returns stale rows.
+    fn stale_rollup_plan(&self, def: &TableDef) -> DfResult<Option<datafusion::logical_expr::LogicalPlan>> {
+        let Some(base_id) = def.materialized.as_ref().and_then(|m| m.sync_base()) else { return Ok(None) };
+        if crate::materialized::rollup::is_ready(def) {
+            return Ok(None);
+        }
+        let (Some(base), Some(shape)) =
+            (self.env.state.tables.get(&base_id), crate::materialized::rollup::shape_of(def))
+        else {
+            return Ok(None);
+        };
+        let provider = TesseraTable {
+            qualified_name: format!("{}.{}", self.database_name, base.name),
+            schema: base.arrow_schema(),
+            def: base.clone(),
+            state: self.env.state.clone(),
+            scans: self.env.scans.clone(),
+            only_segments: None,
+        };
+        let scan = LogicalPlanBuilder::scan(
+            datafusion::common::TableReference::partial(self.database_name.as_str(), base.name.as_str()),
+            datafusion::datasource::provider_as_source(Arc::new(provider)),
+            None,
+        )?;
+        crate::materialized::rollup::aggregate_plan(&shape, def, scan).map(Some).map_err(engine_error)
+    }
+}
+
 /// The query of a stored view, parsed again.
 fn parse_view_query(text: &str) -> DfResult<Box<sp::Query>> {
     match tessera_sql::parse_statement(text) {
@@ -178,6 +209,9 @@ impl SchemaProvider for StateSchema {
 
     async fn table(&self, name: &str) -> DfResult<Option<Arc<dyn TableProvider>>> {
         if let Some(def) = self.env.state.table_by_name(self.database, name) {
+            if let Some(plan) = self.stale_rollup_plan(def)? {
+                return Ok(Some(Arc::new(ViewTable::new(plan, None))));
+            }
             return Ok(Some(Arc::new(TesseraTable {
                 qualified_name: format!("{}.{}", self.database_name, def.name),
                 schema: def.arrow_schema(),

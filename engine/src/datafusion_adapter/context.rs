@@ -19,6 +19,7 @@ use tessera_storage::{MetaState, SegmentCache};
 use super::catalog::{StateCatalog, CATALOG_NAME};
 use super::files::FilesFunction;
 use super::provider::{ScanLog, ScanReport};
+use super::rollup_rewrite::RollupRewrite;
 use super::session_functions::SessionFunctions;
 use super::sql_function::SqlFunction;
 use crate::catalog::objects::LogicalObjects;
@@ -96,9 +97,13 @@ impl StatementContext {
     pub(crate) fn nested(env: Arc<PlanningEnv>, database: Option<&str>, nesting: Nesting) -> Self {
         // A cloned SessionState shares its catalog list; each statement needs its own, or concurrent
         // statements would resolve tables against each other's pinned state.
-        let mut session = SessionStateBuilder::new_from_existing(env.base.clone())
-            .with_catalog_list(Arc::new(MemoryCatalogProviderList::new()))
-            .build();
+        let mut builder = SessionStateBuilder::new_from_existing(env.base.clone())
+            .with_catalog_list(Arc::new(MemoryCatalogProviderList::new()));
+        // The rollup rewrite runs first, before type coercion, on the plan with its views inlined.
+        if let Some(analyzer) = builder.analyzer() {
+            analyzer.rules.insert(0, Arc::new(RollupRewrite { env: env.clone() }));
+        }
+        let mut session = builder.build();
         session.config_mut().options_mut().catalog.default_schema = database.unwrap_or("").to_string();
         // Registration only fails for names a registry refuses; ours are plain names.
         for function in &env.session_functions.scalar {

@@ -17,6 +17,7 @@ pub(crate) mod context;
 pub(crate) mod files;
 pub(crate) mod filters;
 pub(crate) mod provider;
+pub(crate) mod rollup_rewrite;
 pub(crate) mod session_functions;
 pub(crate) mod sql_function;
 
