@@ -148,11 +148,7 @@ pub(crate) fn backup(session: &mut Session, backup: Backup) -> Result<StatementR
                                 ))
                             },
                         )?;
-                    if table.materialized.as_ref().is_some_and(|m| m.is_sync()) {
-                        return Err(invalid(format!(
-                            "{name} is a synchronous materialized view: it is backed up with its base table"
-                        )));
-                    }
+                    crate::materialized::rollup::refuse_backup_of_rollup(&state, &db, name)?;
                     if !seen.insert(name.clone()) {
                         return Err(invalid(format!("Duplicated materialized view: {name}")));
                     }
