@@ -377,7 +377,7 @@ fn a_damaged_manifest_or_one_from_a_newer_format_is_refused_and_changes_nothing(
     newer["format"] = serde_json::json!(99);
     replace_file(&manifest, &serde_json::to_vec(&newer).unwrap());
     let err = db.session().execute("RESTORE SNAPSHOT d.s FROM r").unwrap_err().to_string();
-    assert!(err.contains("has format 99; this build reads up to 3"), "{err}");
+    assert!(err.contains("has format 99; this build reads up to 4"), "{err}");
     unchanged(&db);
 
     // With the manifest intact again, the restore works.

@@ -15,7 +15,7 @@ use tessera_storage::{DeleteVector, FunctionDef, PartitionId, SegmentId, Segment
 use crate::error::{BackupError, Result};
 
 /// Manifest format written by this build. Readers accept every version up to this one.
-pub const MANIFEST_FORMAT_VERSION: u32 = 3;
+pub const MANIFEST_FORMAT_VERSION: u32 = 4;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
