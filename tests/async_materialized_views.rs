@@ -153,6 +153,16 @@ fn backup_and_restore_of_materialized_views() {
     backup("BACKUP SNAPSHOT src.only_mv TO r ON (MATERIALIZED VIEW mv)");
     let error = db.session().execute_one("BACKUP SNAPSHOT src.x TO r ON (TABLE mv)").unwrap_err().to_string();
     assert!(error.contains("is a materialized view"), "{error}");
+    // SHOW SNAPSHOT's details list the view as one.
+    let listed = db.session().execute_one("SHOW SNAPSHOT ON r WHERE SNAPSHOT = 'only_mv'").unwrap();
+    let timestamp = listed.batches[0].column(1).as_any().downcast_ref::<StringArray>().unwrap().value(0).to_string();
+    let details = db
+        .session()
+        .execute_one(&format!("SHOW SNAPSHOT ON r WHERE SNAPSHOT = 'only_mv' AND TIMESTAMP = '{timestamp}'"))
+        .unwrap();
+    let index = details.batches[0].schema().index_of("Details").unwrap();
+    let text = details.batches[0].column(index).as_any().downcast_ref::<StringArray>().unwrap().value(0).to_string();
+    assert!(text.contains("\"materialized_views\"") && text.contains("\"ASYNC\""), "{text}");
 
     // Whole database into another database: active, rows as backed up, `src.` qualifiers now `dst.`,
     // and no refresh needed.

@@ -436,6 +436,7 @@ pub(crate) fn show_snapshot(
                 let objects: BTreeMap<String, Vec<String>> = m
                     .tables
                     .iter()
+                    .filter(|t| t.definition.materialized.is_none())
                     .map(|t| {
                         (t.definition.name.clone(), t.definition.partitions.iter().map(|p| p.name.clone()).collect())
                     })
@@ -447,6 +448,15 @@ pub(crate) fn show_snapshot(
                     "backup_objects": objects,
                     "views": m.views.iter().map(|v| v.name.clone()).collect::<Vec<_>>(),
                     "functions": m.functions.iter().map(|f| f.signature()).collect::<Vec<_>>(),
+                    "materialized_views": m
+                        .tables
+                        .iter()
+                        .filter_map(|t| {
+                            let mv = t.definition.materialized.as_ref()?;
+                            let kind = if mv.is_sync() { "SYNC" } else { "ASYNC" };
+                            Some(serde_json::json!({"name": t.definition.name, "kind": kind}))
+                        })
+                        .collect::<Vec<_>>(),
                     "rows": m.rows(),
                     "format": m.format,
                     "backup_result": "succeed",
