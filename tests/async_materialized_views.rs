@@ -184,6 +184,10 @@ fn backup_and_restore_of_materialized_views() {
     assert!(shown(&db, "lonely", "mv", "inactive_reason").contains("lonely.t"));
     let error = db.session().execute_one("REFRESH MATERIALIZED VIEW lonely.mv").unwrap_err().to_string();
     assert!(error.contains("inactive"), "{error}");
+    // An inactive view of the name is overwritten (the job holds its lock while committing, and takes it
+    // again afterwards to settle the view's bookkeeping).
+    restore("RESTORE SNAPSHOT only_mv FROM r DATABASE src AS lonely");
+    assert_eq!(shown(&db, "lonely", "mv", "is_active"), "false");
     restore("RESTORE SNAPSHOT whole FROM r DATABASE src AS lonely ON (TABLE t)");
     db.session().execute("ALTER MATERIALIZED VIEW lonely.mv ACTIVE; REFRESH MATERIALIZED VIEW lonely.mv").unwrap();
     assert_eq!(rows(&db, "SELECT * FROM lonely.mv"), vec!["1|30", "2|5"]);
@@ -191,6 +195,15 @@ fn backup_and_restore_of_materialized_views() {
     // An existing active view of the name is kept, not overwritten.
     db.session().execute("INSERT INTO dst.t VALUES (6, 3, 3); REFRESH MATERIALIZED VIEW dst.mv").unwrap();
     restore("RESTORE SNAPSHOT only_mv FROM r DATABASE src AS dst ON (MATERIALIZED VIEW mv)");
+    assert_eq!(rows(&db, "SELECT * FROM dst.mv"), vec!["1|30", "2|6", "3|3"]);
+    // A snapshot table never lands on a materialized view (nor the other way round): refused, nothing
+    // changes.
+    let error = db
+        .session()
+        .execute_one("RESTORE SNAPSHOT whole FROM r DATABASE src AS dst ON (TABLE t AS mv)")
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("already exist but is a materialized view"), "{error}");
     assert_eq!(rows(&db, "SELECT * FROM dst.mv"), vec!["1|30", "2|6", "3|3"]);
     // Under another name it lands beside it.
     restore("RESTORE SNAPSHOT only_mv FROM r DATABASE src AS dst ON (MATERIALIZED VIEW mv AS mv_copy)");

@@ -303,10 +303,14 @@ impl Database {
     }
 
     /// Closes the database: waits for background work and releases the directory. Equivalent to dropping
-    /// the last clone, but says so explicitly; fails if other clones or sessions are still alive.
+    /// the last clone, but says so explicitly; fails if other clones or sessions are still alive (the
+    /// materialized view refresh thread is stopped either way).
     /// Backup jobs still running are cancelled (status "the database was closed"); to let them finish,
     /// call [`Database::wait_for_job`] first.
     pub fn close(self) -> Result<()> {
+        // The refresh thread holds the database while it refreshes: stop it (waiting for a refresh in
+        // progress) so that it is not the other handle.
+        self.shared.refresh_scheduler.lock().stop();
         match Arc::try_unwrap(self.shared) {
             Ok(shared) => {
                 drop(shared);

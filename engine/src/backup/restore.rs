@@ -314,7 +314,22 @@ pub(crate) fn restore(session: &mut Session, restore: Restore) -> Result<Stateme
     if let Some(db) = state.database_by_name(&target_db) {
         // An active asynchronous materialized view of the target's name is kept, not overwritten (its
         // refresh bookkeeping would not match the snapshot's rows), as StarRocks does.
-        selection.retain(|s| !crate::materialized::restore::keeps_existing(&state, db.id, &s.target));
+        selection.retain(|s| {
+            let snapshot_view = s.definition.materialized.as_ref().is_some_and(|m| !m.is_sync());
+            !(snapshot_view && crate::materialized::restore::keeps_existing(&state, db.id, &s.target))
+        });
+        for s in &selection {
+            let Some(local) = state.table_by_name(db.id, &s.target) else { continue };
+            let local_view = local.materialized.is_some();
+            if local_view != s.definition.materialized.is_some() {
+                return Err(invalid(format!(
+                    "Table {} already exist but is {} materialized view, unlike the snapshot's {}",
+                    s.target,
+                    if local_view { "a" } else { "not a" },
+                    s.definition.name
+                )));
+            }
+        }
         let table_targets: Vec<String> = selection.iter().map(|s| s.target.clone()).collect();
         super::restore_objects::check_names(&state, db.id, &target_db, &table_targets, &restored)?;
         for s in &selection {

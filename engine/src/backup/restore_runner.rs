@@ -294,6 +294,10 @@ fn commit(
         let local = state.table_by_name(database.id, &table.target).map(|t| t.as_ref());
         let mut table_plan = plan_table(local, &table.definition, database.id, &table.target, now_ms(), &mut allocate)
             .map_err(|e| failed(&e))?;
+        // An asynchronous view overwriting one of its name takes the snapshot's definition with its rows.
+        if table.definition.materialized.as_ref().is_some_and(|m| !m.is_sync()) {
+            table_plan.definition.materialized = table.definition.materialized.clone();
+        }
         restored_ids.insert(table.definition.id, (table_plan.definition.id, table.target.clone()));
         crate::materialized::rollup::relink_restored(&mut table_plan.definition, &restored_ids, &database_name);
         restored_defs.push(table_plan.definition.clone());
@@ -355,6 +359,8 @@ fn commit(
     };
     txn.put_record(RESTORE_JOB_RECORD, finished.id, finished.encode());
     store.commit(txn).map_err(|e| common_error(&format!("committing the restore failed: {e}")))?;
+    // The table locks are released first: `after_commit` takes the restored views' locks itself.
+    drop(_guards);
     let restored_ids: Vec<_> = restored_defs.iter().map(|t| t.id).collect();
     crate::materialized::restore::after_commit(store, &restored_ids);
     *job.record.lock() = finished;

@@ -62,12 +62,19 @@ pub(crate) fn drop_database(session: &mut Session, name: &str, if_exists: bool) 
         shared.backups.check_not_restoring(table)?;
     }
     let mut txn = Transaction::new();
-    let now = shared.store.snapshot();
-    let dropped: Vec<_> = now.tables_in(db.id).into_iter().cloned().collect();
+    let dropped: Vec<_> = shared.store.snapshot().tables_in(db.id).into_iter().cloned().collect();
+    // Asynchronous views elsewhere that read these tables become inactive (locked first, see
+    // `materialized::dependents`; the database's own tables are locked above).
+    let dependent_locks: Vec<_> = crate::materialized::dependents(&shared.store.snapshot(), &dropped)
+        .into_iter()
+        .filter(|id| !tables.iter().any(|t| t.id == *id))
+        .map(|id| shared.store.table_lock(id))
+        .collect();
+    let _dependents: Vec<_> = dependent_locks.iter().map(|l| l.write()).collect();
     for table in &dropped {
         txn.drop_table(table.id);
     }
-    crate::materialized::on_drop_tables(&now, &dropped, &mut txn);
+    crate::materialized::on_drop_tables(&shared.store.snapshot(), &dropped, &mut txn);
     // The database's views and functions go with it.
     let objects = shared.objects.of(&state);
     for view in objects.views_in(db.id) {
@@ -268,6 +275,12 @@ pub(crate) fn drop_table(session: &mut Session, name: &ObjectName, if_exists: bo
     let lock = shared.store.table_lock(table.id);
     let _exclusive = lock.write();
     shared.backups.check_not_restoring(&table)?;
+    let dependent_locks: Vec<_> =
+        crate::materialized::dependents(&shared.store.snapshot(), std::slice::from_ref(&table))
+            .into_iter()
+            .map(|id| shared.store.table_lock(id))
+            .collect();
+    let _dependents: Vec<_> = dependent_locks.iter().map(|l| l.write()).collect();
     let mut txn = Transaction::new();
     txn.drop_table(table.id);
     crate::materialized::on_drop_tables(&shared.store.snapshot(), &[table], &mut txn);

@@ -66,6 +66,11 @@ pub(crate) fn drop(session: &mut Session, name: &ObjectName, if_exists: bool) ->
     let lock = shared.store.table_lock(table.id);
     let _exclusive = lock.write();
     shared.backups.check_not_restoring(&table)?;
+    let dependent_locks: Vec<_> = dependents(&shared.store.snapshot(), std::slice::from_ref(&table))
+        .into_iter()
+        .map(|id| shared.store.table_lock(id))
+        .collect();
+    let _dependents: Vec<_> = dependent_locks.iter().map(|l| l.write()).collect();
     let mut txn = Transaction::new();
     txn.drop_table(table.id);
     // Asynchronous views over this one become inactive.
@@ -171,6 +176,26 @@ pub(crate) fn show_create(session: &mut Session, name: &ObjectName) -> Result<St
         &["Materialized View", "Create Materialized View"],
         vec![vec![table.name.clone(), create_sql(&db.name, &table, &state)]],
     )
+}
+
+/// The asynchronous views (other than `dropped`) that [`on_drop_tables`] would make inactive, by id:
+/// the statement dropping `dropped` locks them (after its own table locks) before it reads their
+/// definitions, so that a refresh running meanwhile cannot put an active definition back.
+pub(crate) fn dependents(state: &MetaState, dropped: &[Arc<TableDef>]) -> Vec<tessera_storage::TableId> {
+    let dropped_ids: std::collections::BTreeSet<_> = dropped.iter().map(|t| t.id).collect();
+    state
+        .tables
+        .values()
+        .filter(|t| !dropped_ids.contains(&t.id))
+        .filter(|t| {
+            t.materialized
+                .as_ref()
+                .is_some_and(|mv| !mv.is_sync() && mv.base_tables.iter().any(|b| dropped_ids.contains(&b.id)))
+        })
+        .map(|t| t.id)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect()
 }
 
 /// What dropping `dropped` (in the same transaction) does to materialized views: its synchronous views

@@ -66,18 +66,27 @@ pub(crate) fn relink(txn: &mut Transaction, state: &MetaState, database: Databas
                 }
             }
         }
-        next_mv.inactive_reason =
-            missing.map(|m| format!("base table {m} does not exist (restored without its base tables)"));
+        // A reason about missing base tables is settled by this lookup; one the user gave (ALTER ...
+        // INACTIVE) is kept.
+        let about_bases = next_mv.inactive_reason.as_deref().is_none_or(|r| r.starts_with("base"));
+        if let Some(m) = missing {
+            next_mv.inactive_reason = Some(format!("base table {m} does not exist (restored without its base tables)"));
+        } else if about_bases {
+            next_mv.inactive_reason = None;
+        }
         txn.put_table(next);
     }
 }
 
-/// After the restore's commit: the restored active views' bookkeeping now matches their base tables'
-/// restored versions, so the refresh job does not recompute them.
+/// After the restore's commit: a restored active view whose base tables were all restored by the same
+/// job now has bookkeeping matching their restored versions, so the refresh job does not recompute it;
+/// one whose base tables were already there is due for a refresh (its rows came from other data).
 pub(crate) fn after_commit(store: &Store, restored: &[TableId]) {
-    let state = store.snapshot();
-    let mut txn = Transaction::new();
     for id in restored {
+        // Under the view's lock, as a refresh would take it, from its current definition.
+        let lock = store.table_lock(*id);
+        let _exclusive = lock.write();
+        let state = store.snapshot();
         let Some(table) = state.tables.get(id) else { continue };
         let Some(mv) = &table.materialized else { continue };
         if mv.is_sync() || !mv.is_active() {
@@ -85,17 +94,18 @@ pub(crate) fn after_commit(store: &Store, restored: &[TableId]) {
         }
         let mut next: TableDef = table.as_ref().clone();
         if let Some(next_mv) = next.materialized.as_mut() {
-            let digest = super::async_view::base_digest(&state, &next_mv.base_tables);
+            // Fresh only when the job restored every base table with it (its rows were computed from
+            // exactly those); otherwise the view is due for a refresh.
+            let all_restored = next_mv.base_tables.iter().all(|b| restored.contains(&b.id));
+            let digest = if all_restored { super::async_view::base_digest(&state, &next_mv.base_tables) } else { 0 };
             if let Some(refresh) = next_mv.last_refresh.as_mut() {
                 refresh.base_digest = digest;
             }
         }
+        let mut txn = Transaction::new();
         txn.put_table(next);
-    }
-    if txn.is_empty() {
-        return;
-    }
-    if let Err(e) = store.commit(txn) {
-        log::warn!("restored materialized views will be refreshed once: {e}");
+        if let Err(e) = store.commit(txn) {
+            log::warn!("restored materialized view {} will be refreshed once: {e}", table.name);
+        }
     }
 }
