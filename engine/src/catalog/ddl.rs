@@ -118,6 +118,17 @@ pub(crate) fn create_table_from(
     let _ddl = shared.ddl.lock();
     let state = shared.store.snapshot();
     let db = resolve::database(&state, &db_name)?;
+    // A materialized view's query was planned before the DDL lock: its base tables must still exist,
+    // or a later DROP of them could never make it inactive.
+    if let Some(base) =
+        materialized.as_ref().and_then(|mv| mv.base_tables.iter().find(|b| !state.tables.contains_key(&b.id)))
+    {
+        return Err(EngineError::Conflict(format!(
+            "materialized view {db_name}.{table_name}: base table {}.{} was dropped while the view was being \
+             created; create the view again",
+            base.database, base.table
+        )));
+    }
     if state.table_by_name(db.id, &table_name).is_some() {
         if create.if_not_exists {
             return Ok(StatementResult::ok());
