@@ -286,15 +286,6 @@ pub(crate) fn drop_table(session: &mut Session, name: &ObjectName, if_exists: bo
     let lock = shared.store.table_lock(table.id);
     let _exclusive = lock.write();
     shared.backups.check_not_restoring(&table)?;
-    let dependent_locks: Vec<_> =
-        crate::materialized::dependents(&shared.store.snapshot(), std::slice::from_ref(&table))
-            .into_iter()
-            .map(|id| shared.store.table_lock(id))
-            .collect();
-    let _dependents: Vec<_> = dependent_locks.iter().map(|l| l.write()).collect();
-    let mut txn = Transaction::new();
-    txn.drop_table(table.id);
-    crate::materialized::on_drop_tables(&shared.store.snapshot(), &[table], &mut txn);
-    shared.store.commit(txn)?;
+    crate::materialized::commit_drop(&shared.store, table)?;
     Ok(StatementResult::ok())
 }

@@ -66,17 +66,24 @@ pub(crate) fn drop(session: &mut Session, name: &ObjectName, if_exists: bool) ->
     let lock = shared.store.table_lock(table.id);
     let _exclusive = lock.write();
     shared.backups.check_not_restoring(&table)?;
-    let dependent_locks: Vec<_> = dependents(&shared.store.snapshot(), std::slice::from_ref(&table))
+    commit_drop(&shared.store, table)?;
+    Ok(StatementResult::ok())
+}
+
+/// Drops `table` (a table or a materialized view, whose lock the caller holds exclusively) in one commit
+/// with what that does to materialized views ([`on_drop_tables`]), holding the locks of the views it
+/// makes inactive ([`dependents`]).
+pub(crate) fn commit_drop(store: &tessera_storage::Store, table: Arc<TableDef>) -> Result<()> {
+    let locks: Vec<_> = dependents(&store.snapshot(), std::slice::from_ref(&table))
         .into_iter()
-        .map(|id| shared.store.table_lock(id))
+        .map(|id| store.table_lock(id))
         .collect();
-    let _dependents: Vec<_> = dependent_locks.iter().map(|l| l.write()).collect();
+    let _dependents: Vec<_> = locks.iter().map(|l| l.write()).collect();
     let mut txn = Transaction::new();
     txn.drop_table(table.id);
-    // Asynchronous views over this one become inactive.
-    on_drop_tables(&shared.store.snapshot(), &[table], &mut txn);
-    shared.store.commit(txn)?;
-    Ok(StatementResult::ok())
+    on_drop_tables(&store.snapshot(), &[table], &mut txn);
+    store.commit(txn)?;
+    Ok(())
 }
 
 /// `refresh_type` of SHOW MATERIALIZED VIEWS.
