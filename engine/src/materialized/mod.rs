@@ -95,7 +95,8 @@ fn refresh_type(def: &MaterializedViewDef) -> &'static str {
     }
 }
 
-/// Milliseconds since the epoch as `yyyy-MM-dd HH:mm:ss` (UTC).
+/// Milliseconds since the epoch as `yyyy-MM-dd HH:mm:ss` in UTC: how START times are written and read
+/// (refresh times are shown in local time, as SHOW BACKUP shows its times).
 pub(crate) fn format_time(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms).map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default()
 }
@@ -129,8 +130,8 @@ pub(crate) fn show(session: &mut Session, database: Option<&str>, like: Option<&
             Some(active.to_string()),
             Some(def.inactive_reason.clone().unwrap_or_default()),
             Some(partition_type(table).to_string()),
-            refresh.map(|r| format_time(r.start_ms)),
-            refresh.map(|r| format_time(r.finish_ms)),
+            refresh.map(|r| tessera_backup::timestamp::show_time(r.start_ms)),
+            refresh.map(|r| tessera_backup::timestamp::show_time(r.finish_ms)),
             refresh.map(|r| format!("{:.3}", (r.finish_ms - r.start_ms) as f64 / 1000.0)),
             refresh.map(|r| r.state.clone()),
             refresh.map(|r| r.error.clone().unwrap_or_default()),
