@@ -80,6 +80,10 @@ pub fn run(
     let copies = copies(&data, work, other);
     let same_repo = work.join("repo");
     let other_repo = other.join("repo");
+    // A reused database (--db) still has the previous run's repositories, whose folders are gone.
+    for name in ["same_fs", "other_fs"] {
+        let _ = db.session().execute(&format!("DROP REPOSITORY {name}"));
+    }
     let created = std::fs::create_dir_all(&same_repo)
         .and_then(|()| std::fs::create_dir_all(&other_repo))
         .map_err(|e| e.to_string())

@@ -1,10 +1,11 @@
 //! Hard-link snapshots: a consistent, immutable copy of some tablets' files that costs O(files).
 //!
 //! A snapshot is taken from a pinned [`MetaState`] (so every file it names exists while linking) into
-//! `snapshots/<name>/<tablet>/<segment>.parquet`, and fsynced. Because the links are separate directory
-//! entries of the same inodes, compaction, DELETE or DROP may remove the live files afterwards without
-//! touching the snapshot. The owner releases it (removes the folder) when done. `snapshots/` is emptied
-//! when the store opens: a snapshot never outlives the process that took it.
+//! `snapshots/<name>/<tablet>/<segment>.parquet`. Because the links are separate directory entries of
+//! the same inodes, compaction, DELETE or DROP may remove the live files afterwards without touching the
+//! snapshot. The owner releases it (removes the folder) when done. `snapshots/` is emptied when the store
+//! opens: a snapshot never outlives the process that took it, so nothing here is fsynced (the files'
+//! bytes are durable already, and a link a crash loses belonged to a snapshot the crash ended anyway).
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -14,7 +15,7 @@ use std::sync::Arc;
 use crate::delete_vector::DeleteVector;
 use crate::error::{IoContext, Result, StorageError};
 use crate::ids::{PartitionId, SegmentId, TableId, TabletId};
-use crate::segment::{sync_dir, SegmentMeta};
+use crate::segment::SegmentMeta;
 use crate::state::MetaState;
 
 /// One tablet as captured by a snapshot.
@@ -55,9 +56,7 @@ pub(crate) fn create(snapshots_dir: &Path, name: &str, state: &MetaState, tablet
     if result.is_err() {
         let _ = fs::remove_dir_all(&dir);
     }
-    let tablets = result?;
-    sync_dir(snapshots_dir)?;
-    Ok(Snapshot { dir, tablets })
+    Ok(Snapshot { dir, tablets: result? })
 }
 
 fn link_all(dir: &Path, state: &MetaState, tablets: &[TabletId]) -> Result<Vec<TabletSnapshot>> {
@@ -75,7 +74,6 @@ fn link_all(dir: &Path, state: &MetaState, tablets: &[TabletId]) -> Result<Vec<T
             fs::hard_link(segment.path(), &link).at(&link)?;
             segments.push((segment.meta.clone(), link));
         }
-        sync_dir(&tablet_dir)?;
         out.push(TabletSnapshot {
             tablet: *tablet,
             table: version.table,
@@ -85,7 +83,6 @@ fn link_all(dir: &Path, state: &MetaState, tablets: &[TabletId]) -> Result<Vec<T
             deletes: version.deletes.clone(),
         });
     }
-    sync_dir(dir)?;
     Ok(out)
 }
 

@@ -3,13 +3,17 @@
 //! A restore job owns one folder `staging/<name>/` (for example `restore-42`). [`stage`] puts one file
 //! there under `<checksum>.parquet`: a hard link when the source is on the same filesystem, a byte copy
 //! otherwise. Either way the bytes are hashed (BLAKE3; a copy is hashed while it is copied) and checked
-//! against the checksum the caller expects, the file is fsynced and then the folder. A file that does not
-//! match is removed and the call fails with [`StorageError::Corruption`].
+//! against the checksum the caller expects; a copy's bytes are fsynced. A file that does not match is
+//! removed and the call fails with [`StorageError::Corruption`]. Staging is thread-safe: a job stages
+//! its files from several threads at once.
 //!
-//! [`adopt`] turns a staged file into a [`PendingSegment`] of a target tablet: it gets a fresh segment id
-//! and a hard link `data/<tablet>/<segment>.parquet` (same filesystem, so no copy), fsynced with its
-//! folder. Linking rather than renaming lets one staged file serve several tablets (the repository stores
-//! identical files once). The caller then commits every pending segment in ONE transaction.
+//! [`adopt`] turns staged files into [`PendingSegment`]s of a target tablet: each gets a fresh segment id
+//! and a hard link `data/<tablet>/<segment>.parquet` (same filesystem, so no copy); the tablet's folder is
+//! fsynced once, which makes the new entries durable (the bytes already are: a linked file's since it was
+//! written, a copied one's since it was staged). Linking rather than renaming lets one staged file serve
+//! several tablets (the repository stores identical files once). The caller then commits every pending
+//! segment in ONE transaction. Entries under `staging/` themselves are never fsynced: nothing refers to
+//! them, and a crash empties the folder anyway.
 //!
 //! What stays true: nothing under `staging/` is referenced by the metadata, so nothing staged is visible
 //! before that single commit; a pending segment dropped uncommitted deletes its link; the job removes its
@@ -21,7 +25,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::{IoContext, Result, StorageError};
-use crate::segment::{sync_dir, SegmentMeta};
+use crate::segment::SegmentMeta;
 
 /// One file staged for a job.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,23 +77,20 @@ pub(crate) fn stage(staging_root: &Path, name: &str, checksum: &str, source: &Pa
     check_name(name)?;
     check_checksum(checksum)?;
     let dir = staging_root.join(name);
-    if !dir.exists() {
-        fs::create_dir_all(&dir).at(&dir)?;
-        sync_dir(staging_root)?;
-    }
+    fs::create_dir_all(&dir).at(&dir)?;
     let target = dir.join(format!("{checksum}.parquet"));
     if target.exists() {
         let bytes = fs::metadata(&target).at(&target)?.len();
         return Ok(StagedFile { checksum: checksum.to_string(), path: target, bytes, linked: false });
     }
-    let result = stage_new(&dir, &target, checksum, source);
+    let result = stage_new(&target, checksum, source);
     if result.is_err() {
         let _ = fs::remove_file(&target);
     }
     result
 }
 
-fn stage_new(dir: &Path, target: &Path, checksum: &str, source: &Path) -> Result<StagedFile> {
+fn stage_new(target: &Path, checksum: &str, source: &Path) -> Result<StagedFile> {
     let linked = fs::hard_link(source, target).is_ok();
     let (actual, bytes) = if linked {
         hash_stream(File::open(target).at(target)?, None, target)?
@@ -106,16 +107,12 @@ fn stage_new(dir: &Path, target: &Path, checksum: &str, source: &Path) -> Result
             source.display()
         )));
     }
-    if linked {
-        File::open(target).and_then(|f| f.sync_all()).at(target)?;
-    }
-    sync_dir(dir)?;
     Ok(StagedFile { checksum: checksum.to_string(), path: target.to_path_buf(), bytes, linked })
 }
 
-/// Links a staged file to `target` (a new segment path under `data/<tablet>/`), fsyncs the file and its
-/// folder, and returns the segment metadata with its new id.
-pub(crate) fn adopt(staged: &StagedFile, target: &Path, meta: SegmentMeta) -> Result<SegmentMeta> {
+/// Links a staged file to `target` (a new segment path under `data/<tablet>/`). The caller fsyncs the
+/// folder once all of a tablet's files are linked.
+pub(crate) fn adopt(staged: &StagedFile, target: &Path, meta: &SegmentMeta) -> Result<()> {
     if meta.checksum != staged.checksum {
         return Err(StorageError::Internal(format!(
             "staged file {} holds checksum {}, not {}",
@@ -124,12 +121,7 @@ pub(crate) fn adopt(staged: &StagedFile, target: &Path, meta: SegmentMeta) -> Re
             meta.checksum
         )));
     }
-    fs::hard_link(&staged.path, target).at(target)?;
-    File::open(target).and_then(|f| f.sync_all()).at(target)?;
-    if let Some(parent) = target.parent() {
-        sync_dir(parent)?;
-    }
-    Ok(meta)
+    fs::hard_link(&staged.path, target).at(target)
 }
 
 /// Removes a staging folder (nothing happens if it is already gone).

@@ -4,7 +4,9 @@
 //! Commit protocol (DESIGN.md section 3): segment files are written and fsynced (with their directory)
 //! first; then one RocksDB `WriteBatch`, written with `sync`, records every changed catalog record and
 //! tablet version; only then is the new [`MetaState`] published to readers. A crash before the batch
-//! leaves unreferenced files that the next open deletes; after it, everything is durable.
+//! leaves unreferenced files that the next open deletes; after it, everything is durable. (A transaction
+//! marked [`Transaction::without_sync`], a job's progress record, skips the wait for the disk and becomes
+//! durable with the next synced commit; it may not add segments.)
 //!
 //! Lock order (outer to inner): a table's lock ([`Store::table_lock`]) -> `commit_lock` -> `state`.
 //! `state` is held only to swap an `Arc`, never across I/O.
@@ -250,10 +252,11 @@ impl Store {
         crate::staging::stage(&self.inner.dir.join("staging"), name, checksum, source)
     }
 
-    /// Turns a staged file into a pending segment of `tablet` with a fresh segment id (the rest of
-    /// `meta` is kept: the bytes are the same). Nothing is visible until the segment is committed.
-    pub fn adopt_staged(&self, staged: &StagedFile, tablet: TabletId, meta: &SegmentMeta) -> Result<PendingSegment> {
-        self.inner.adopt_staged(staged, tablet, meta)
+    /// Turns staged files into pending segments of `tablet`, each with a fresh segment id (the rest of
+    /// its `meta` is kept: the bytes are the same), durable once this returns. Nothing is visible until
+    /// the segments are committed.
+    pub fn adopt_staged(&self, tablet: TabletId, files: &[(&StagedFile, &SegmentMeta)]) -> Result<Vec<PendingSegment>> {
+        self.inner.adopt_staged(tablet, files)
     }
 
     /// Checks that a staged file is what `meta` says (size, row count) and has exactly `schema`, so that
@@ -359,17 +362,22 @@ impl Inner {
 
     pub(crate) fn adopt_staged(
         &self,
-        staged: &StagedFile,
         tablet: TabletId,
-        meta: &SegmentMeta,
-    ) -> Result<PendingSegment> {
-        self.tablet_dir(tablet)?;
-        let id = SegmentId(self.allocate_id()?);
-        let path = self.data_dir.join(segment_file_name(tablet, id));
-        let mut pending =
-            PendingSegment { meta: SegmentMeta { id, ..meta.clone() }, tablet, path: path.clone(), committed: false };
-        pending.meta = crate::staging::adopt(staged, &path, pending.meta.clone())?;
-        Ok(pending)
+        files: &[(&StagedFile, &SegmentMeta)],
+    ) -> Result<Vec<PendingSegment>> {
+        let dir = self.tablet_dir(tablet)?;
+        let mut out = Vec::with_capacity(files.len());
+        for (staged, meta) in files {
+            let id = SegmentId(self.allocate_id()?);
+            let path = self.data_dir.join(segment_file_name(tablet, id));
+            crate::staging::adopt(staged, &path, meta)?;
+            // The guard exists once the link does, so that any failure below removes it.
+            out.push(PendingSegment { meta: SegmentMeta { id, ..(*meta).clone() }, tablet, path, committed: false });
+        }
+        if !out.is_empty() {
+            sync_dir(&dir)?;
+        }
+        Ok(out)
     }
 
     pub(crate) fn write_segments(
@@ -449,6 +457,7 @@ impl Inner {
         // Tables whose rows changed other than by appending (see "rollup invalidation" below).
         let mut rewritten_tables: HashSet<TableId> = HashSet::new();
         let rows_preserved = txn.rows_preserved;
+        let unsynced = txn.unsynced;
 
         for op in txn.ops {
             match op {
@@ -703,8 +712,11 @@ impl Inner {
         }
         batch.put(keys::COMMIT_SEQ_KEY, next.commit_seq.to_string());
         batch.put(keys::FORMAT_KEY, keys::DIRECTORY_FORMAT_VERSION.to_string());
+        if unsynced && !pendings.is_empty() {
+            return Err(StorageError::Internal("a commit that adds segments must be synced".to_string()));
+        }
         let mut write_options = WriteOptions::default();
-        write_options.set_sync(true);
+        write_options.set_sync(!unsynced);
         if let Err(e) = self.meta.write_opt(batch, &write_options) {
             // The batch may have reached the log before the failure and be replayed on the next open,
             // so its new files must stay; the orphan sweep at open removes them if it was not.

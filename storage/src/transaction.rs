@@ -62,6 +62,8 @@ pub struct Transaction {
     /// rewrites): such a commit leaves the rollups of its tables ready (see `store.rs`, "rollup
     /// invalidation").
     pub(crate) rows_preserved: bool,
+    /// False for progress records a crash may lose (see [`Transaction::without_sync`]).
+    pub(crate) unsynced: bool,
 }
 
 impl Transaction {
@@ -79,6 +81,15 @@ impl Transaction {
     /// commit that claims it wrongly leaves a rollup that no longer matches its base.
     pub fn preserve_rows(&mut self) {
         self.rows_preserved = true;
+    }
+
+    /// Commits without waiting for the disk: the change is atomic and visible at once, and durable with
+    /// the next synced commit, but a crash before that may lose it (the state is then the one before).
+    /// Only for progress records whose loss recovery tolerates, such as a running job's intermediate
+    /// state; never for a transaction that adds segments (their files would outlive a lost commit as
+    /// orphans) or that a caller acknowledges.
+    pub fn without_sync(&mut self) {
+        self.unsynced = true;
     }
 
     pub fn put_database(&mut self, def: DatabaseDef) {

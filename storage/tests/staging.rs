@@ -39,7 +39,7 @@ fn staged_files_are_verified_and_invisible_until_committed() {
     assert!(!dir.path().join("staging/restore-1").join(format!("{bogus}.parquet")).exists());
 
     // Adoption gives a fresh id; dropping it uncommitted removes the link.
-    let pending = store.adopt_staged(&staged, TabletId(5), &meta).unwrap();
+    let pending = store.adopt_staged(TabletId(5), &[(&staged, &meta)]).unwrap().pop().unwrap();
     assert_ne!(pending.meta.id, meta.id);
     let path = dir.path().join("data/5").join(format!("{}.parquet", pending.meta.id.0));
     assert!(path.exists());
@@ -48,9 +48,10 @@ fn staged_files_are_verified_and_invisible_until_committed() {
     assert!(store.snapshot().tablet(TabletId(5)).is_none());
 
     // A transaction naming a tablet that does not exist commits nothing.
-    let pending = store.adopt_staged(&staged, TabletId(5), &meta).unwrap();
+    let pending = store.adopt_staged(TabletId(5), &[(&staged, &meta), (&staged, &meta)]).unwrap();
+    assert_eq!(pending.len(), 2, "one staged file can become several segments");
     let mut txn = Transaction::new();
-    txn.append(TabletId(5), vec![pending]);
+    txn.append(TabletId(5), pending);
     assert!(store.commit(txn).is_err());
 
     // Staging is emptied on open.

@@ -2,7 +2,7 @@
 //!
 //! SNAPSHOTING and DOWNLOAD only record progress (a single node needs no replica snapshots);
 //! DOWNLOADING stages every data file the job needs into `staging/restore-<job>/` (hard link or copy,
-//! verified against the manifest's BLAKE3: see `tessera_storage::staging`); COMMIT and COMMITTING take
+//! verified against the manifest's BLAKE3: see `tessera_storage::staging`), several files at once; COMMIT and COMMITTING take
 //! the DDL lock and the target tables' exclusive locks, re-check the overwrite rules against the
 //! current state, link the staged files into their target tablets under fresh segment ids, and commit
 //! ONE transaction holding the new or changed table definitions (back in state NORMAL), the new
@@ -19,6 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use parking_lot::Mutex;
+use rayon::prelude::*;
 use tessera_backup::timestamp::now_ms;
 use tessera_backup::{ManifestTablet, Repository};
 use tessera_storage::{
@@ -138,7 +139,9 @@ fn end_cancelled(store: &Store, job: &RestoreControl, ddl: &Mutex<()>, marked: &
     }
 }
 
-/// Applies `change` to the job's record and persists it.
+/// Applies `change` to the job's record and saves it without waiting for the disk: a crash that loses
+/// this progress finds the job unfinished either way (the next open cancels it); only the job's end is
+/// committed durably.
 fn update(store: &Store, job: &RestoreControl, change: impl FnOnce(&mut RestoreJobRecord)) -> Result<(), String> {
     let record = {
         let mut record = job.record.lock();
@@ -146,6 +149,7 @@ fn update(store: &Store, job: &RestoreControl, change: impl FnOnce(&mut RestoreJ
         record.clone()
     };
     let mut txn = Transaction::new();
+    txn.without_sync();
     txn.put_record(RESTORE_JOB_RECORD, record.id, record.encode());
     store.commit(txn).map(|_| ()).map_err(|e| common_error(&format!("cannot save the job state: {e}")))
 }
@@ -201,25 +205,29 @@ fn steps(store: &Store, repository: &Repository, job: &RestoreControl, plan: &Re
         r.bytes_total = files.values().sum();
     })?;
     enter(store, job, plan, RestoreState::Downloading, |_| {})?;
-    let mut staged: HashMap<String, StagedFile> = HashMap::with_capacity(files.len());
-    for (checksum, bytes) in &files {
-        check(job, plan)?;
-        let source = repository
-            .local_data_file(checksum)
-            .map_err(|e| common_error(&format!("cannot read data file {checksum}: {e}")))?;
-        let file = store
-            .stage_file(&plan.staging, checksum, &source)
-            .map_err(|e| common_error(&format!("staging data file {} failed: {e}", source.display())))?;
-        staged.insert(checksum.clone(), file);
-        {
-            let mut record = job.record.lock();
-            record.files_done += 1;
-            record.bytes_done += bytes;
-        }
-        if !plan.file_delay.is_zero() {
-            std::thread::sleep(plan.file_delay);
-        }
-    }
+    // Files are staged (linked or copied, and hashed) on every core at once; the first failure stops
+    // the rest.
+    let staged: HashMap<String, StagedFile> = files
+        .par_iter()
+        .map(|(checksum, bytes)| {
+            check(job, plan)?;
+            let source = repository
+                .local_data_file(checksum)
+                .map_err(|e| common_error(&format!("cannot read data file {checksum}: {e}")))?;
+            let file = store
+                .stage_file(&plan.staging, checksum, &source)
+                .map_err(|e| common_error(&format!("staging data file {} failed: {e}", source.display())))?;
+            {
+                let mut record = job.record.lock();
+                record.files_done += 1;
+                record.bytes_done += bytes;
+            }
+            if !plan.file_delay.is_zero() {
+                std::thread::sleep(plan.file_delay);
+            }
+            Ok((checksum.clone(), file))
+        })
+        .collect::<Result<_, String>>()?;
     // Rebuilding keyed tables' primary index reads the key columns of every restored file: done here,
     // before the commit takes the DDL and table locks.
     let index = index_entries(plan, &staged)?;
@@ -307,17 +315,20 @@ fn commit(
                 common_error(&format!("the snapshot's manifest has no tablet {} (damaged snapshot)", source.source))
             })?;
             let schema = table.definition.arrow_schema();
-            let mut pending = Vec::with_capacity(manifest_tablet.segments.len());
-            // Keyed tables: the deleted rows of each new segment, and the primary index of its live rows
-            // (rebuilt from the files: the index is not part of a snapshot).
-            let mut after = Transaction::new();
+            let mut files = Vec::with_capacity(manifest_tablet.segments.len());
             for meta in &manifest_tablet.segments {
                 let file = staged
                     .get(&meta.checksum)
                     .ok_or_else(|| common_error(&format!("data file {} was not staged", meta.checksum)))?;
                 store.check_staged(file, meta, &schema).map_err(|e| failed(&e))?;
+                files.push((file, meta));
+            }
+            let pending = store.adopt_staged(source.target, &files).map_err(|e| failed(&e))?;
+            // Keyed tables: the deleted rows of each new segment, and the primary index of its live rows
+            // (rebuilt from the files: the index is not part of a snapshot).
+            let mut after = Transaction::new();
+            for (meta, segment) in manifest_tablet.segments.iter().zip(&pending) {
                 let deleted = manifest_tablet.deleted(meta.id).map_err(|e| common_error(&e.to_string()))?;
-                let segment = store.adopt_staged(file, source.target, meta).map_err(|e| failed(&e))?;
                 if table.definition.key.model.is_keyed() {
                     // Cloned, not taken: one snapshot table may be restored under two names.
                     let entries = index.get(&(source.source, meta.id)).cloned().ok_or_else(|| {
@@ -330,7 +341,6 @@ fn commit(
                 if let Some(deleted) = deleted {
                     after.delete_rows(source.target, segment.meta.id, deleted);
                 }
-                pending.push(segment);
             }
             if source.replace {
                 txn.overwrite(source.target, pending);

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use rayon::prelude::*;
 use tessera_backup::timestamp::now_ms;
 use tessera_backup::{Manifest, ManifestTable, ManifestTablet, Repository, MANIFEST_FORMAT_VERSION};
 use tessera_storage::{Store, TableDef, TabletSnapshot, Transaction};
@@ -87,7 +88,9 @@ fn distinct_files(plan: &JobPlan) -> BTreeMap<String, (PathBuf, u64)> {
     files
 }
 
-/// Applies `change` to the job's record and persists it.
+/// Applies `change` to the job's record and persists it: durably when the job ends, and otherwise
+/// without waiting for the disk (a crash that loses the progress finds the job unfinished either way,
+/// and the next open cancels it).
 fn update(store: &Store, job: &JobControl, change: impl FnOnce(&mut BackupJobRecord)) -> Result<(), String> {
     let record = {
         let mut record = job.record.lock();
@@ -95,6 +98,9 @@ fn update(store: &Store, job: &JobControl, change: impl FnOnce(&mut BackupJobRec
         record.clone()
     };
     let mut txn = Transaction::new();
+    if !matches!(record.state, BackupState::Finished | BackupState::Cancelled) {
+        txn.without_sync();
+    }
     txn.put_record(JOB_RECORD, record.id, record.encode());
     store.commit(txn).map(|_| ()).map_err(|e| common_error(&format!("cannot save the job state: {e}")))
 }
@@ -145,7 +151,9 @@ fn steps(
         r.bytes_total = files.values().map(|(_, bytes)| bytes).sum();
     })?;
     enter(store, job, plan, BackupState::Uploading, |_| {})?;
-    for (checksum, (path, bytes)) in files {
+    // Files are uploaded (linked, or copied and hashed) on every core at once; the first failure stops
+    // the rest. Each is durable in the repository before the manifest that names it is written.
+    files.par_iter().try_for_each(|(checksum, (path, bytes))| {
         check(job, plan)?;
         let stored = repository
             .upload(checksum, *bytes, path)
@@ -160,7 +168,8 @@ fn steps(
         if !plan.file_delay.is_zero() {
             std::thread::sleep(plan.file_delay);
         }
-    }
+        Ok::<(), String>(())
+    })?;
     check(job, plan)?;
     enter(store, job, plan, BackupState::SaveMeta, |r| r.upload_finished_ms = Some(now_ms()))?;
     let record = job.record.lock().clone();
