@@ -20,6 +20,7 @@ use datafusion::catalog::{CatalogProvider, MemoryCatalogProvider, MemorySchemaPr
 use datafusion::sql::parser::Statement as DfStatement;
 use datafusion::sql::sqlparser::ast as sp;
 use parking_lot::RwLock;
+use rayon::prelude::*;
 use tessera_sql::{Insert, ObjectName};
 use tessera_storage::primary_index::encode_keys;
 use tessera_storage::routing::route_batch;
@@ -123,7 +124,8 @@ pub(crate) struct Written {
 }
 
 /// Routes conformed rows to tablets, writes them and adds the changes to `txn`. Every row is routed
-/// before any file is written.
+/// before any file is written. Batches are routed, and DUPLICATE KEY tablets written, on every core at
+/// once; the parts of a tablet keep the order of the rows given.
 pub(crate) fn write_rows(
     store: &Store,
     table: &TableDef,
@@ -133,13 +135,12 @@ pub(crate) fn write_rows(
     txn: &mut Transaction,
 ) -> Result<Written> {
     let mut per_tablet: BTreeMap<TabletId, Vec<RecordBatch>> = BTreeMap::new();
-    let mut given = 0u64;
+    let given = batches.iter().map(|b| b.num_rows() as u64).sum::<u64>();
     let mut stored = 0u64;
-    for batch in batches {
-        given += batch.num_rows() as u64;
-        for (tablet, part) in route_batch(table, batch, only_partitions)? {
-            per_tablet.entry(tablet).or_default().push(part);
-        }
+    let routed: Vec<_> =
+        batches.par_iter().map(|batch| route_batch(table, batch, only_partitions)).collect::<Result<_, _>>()?;
+    for (tablet, part) in routed.into_iter().flatten() {
+        per_tablet.entry(tablet).or_default().push(part);
     }
     let schema = table.arrow_schema();
     let keyed = table.key.model.is_keyed();
@@ -165,13 +166,20 @@ pub(crate) fn write_rows(
             }
         }
     }
-    for (tablet, parts) in per_tablet {
-        if !keyed {
-            // Appended as routed: the segment writer packs the parts into row groups itself.
-            stored += parts.iter().map(|p| p.num_rows() as u64).sum::<u64>();
-            txn.append(tablet, store.write_segments(tablet, &schema, &parts)?);
-            continue;
+    if !keyed {
+        // Appended as routed: the segment writer packs the parts into row groups itself. On failure the
+        // files already written are removed as their pending segments drop.
+        let written: Vec<_> = per_tablet
+            .into_par_iter()
+            .map(|(tablet, parts)| Ok((tablet, store.write_segments(tablet, &schema, &parts)?)))
+            .collect::<Result<_>>()?;
+        for (tablet, segments) in written {
+            stored += segments.iter().map(|s| s.meta.rows).sum::<u64>();
+            txn.append(tablet, segments);
         }
+        return Ok(Written { given, stored });
+    }
+    for (tablet, parts) in per_tablet {
         let merged = concat_batches(&schema, &parts)?;
         match &target {
             // A tablet of a partition created by this write holds nothing to upsert against.
@@ -252,7 +260,8 @@ pub(crate) fn insert(session: &mut Session, insert: Insert) -> Result<StatementR
             output.schema.fields().len()
         )));
     }
-    let batches = output.batches.iter().map(|b| conform_batch(&table, b, &positions)).collect::<Result<Vec<_>>>()?;
+    let batches =
+        output.batches.par_iter().map(|b| conform_batch(&table, b, &positions)).collect::<Result<Vec<_>>>()?;
     // `PARTITION (col = value)` names the partition holding the values, created if missing.
     let (table, mut new_partitions, targets) = if insert.partition_values.is_empty() {
         (table, false, insert.partitions.clone())

@@ -62,7 +62,9 @@ impl TableFunctionImpl for FilesFunction {
                 let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| {
                     plan_error(format!("FILES(): {} is not a readable Parquet file: {e}", first.display()))
                 })?;
-                (Arc::new(ParquetFormat::default()), builder.schema().clone())
+                // Strings are read as the file's own types (not as views), which are what the schema
+                // says and what INSERT stores: no cast of every string on the way in.
+                (Arc::new(ParquetFormat::default().with_force_view_types(false)), builder.schema().clone())
             }
             "csv" => {
                 let separator = match properties.get("csv.column_separator").map(String::as_str) {
