@@ -145,3 +145,106 @@ fn append_arrow_batches_by_column_name() {
     let err = db.append("l", "zz", &[]).unwrap_err().to_string();
     assert!(err.contains("Unknown table 'l.zz'"), "{err}");
 }
+
+/// Every segment file under the data directory, by path.
+fn segment_files(dir: &std::path::Path) -> std::collections::BTreeSet<std::path::PathBuf> {
+    let mut out = std::collections::BTreeSet::new();
+    for tablet in std::fs::read_dir(dir.join("data")).unwrap() {
+        for file in std::fs::read_dir(tablet.unwrap().path()).unwrap() {
+            out.insert(file.unwrap().path());
+        }
+    }
+    out
+}
+
+fn streaming_options(segment_max_rows: usize) -> tessera::Options {
+    tessera::Options {
+        insert_chunk_rows: 700,
+        storage: tessera::StoreOptions { segment_max_rows, row_group_rows: 256, ..Default::default() },
+        ..Default::default()
+    }
+}
+
+#[test]
+fn a_large_insert_streams_into_the_files_one_write_would_make() {
+    let files = tempfile::tempdir().unwrap();
+    write_parquet(&files.path().join("part-0.parquet"), 0, 5000);
+    write_parquet(&files.path().join("part-1.parquet"), 5000, 5000);
+    let sql = format!(
+        "INSERT INTO l.t SELECT * FROM FILES(\"path\" = \"{}/part-*.parquet\", \"format\" = \"parquet\")",
+        files.path().display()
+    );
+    // 10,000 rows in chunks of about 700 rows. With room for them all, each of the 6 tablets (3
+    // partitions x 2 buckets) gets one file, however many chunks fed it; with 1,000 rows a file, each
+    // tablet's 1,600-odd rows fill one file and start a second.
+    for (max_rows, expected_files) in [(100_000, 6), (1000, 12)] {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::open_with(dir.path(), streaming_options(max_rows)).unwrap();
+        setup(&db);
+        let result = db.session().execute_one(&sql).unwrap();
+        assert_eq!(result.affected_rows, Some(10_000));
+        assert_eq!(segment_files(dir.path()).len(), expected_files, "segment_max_rows {max_rows}");
+        assert_eq!(count(&db, "SELECT count(*) FROM l.t"), 10_000);
+        assert_eq!(count(&db, "SELECT sum(id) FROM l.t"), (0..10_000).sum::<i64>());
+        assert_eq!(
+            count(&db, "SELECT sum(qty) FROM l.t WHERE region = 'east'"),
+            (0..10_000i64).filter(|i| i % 3 == 2).map(|i| i % 100).sum::<i64>()
+        );
+        assert_eq!(count(&db, "SELECT count(DISTINCT id) FROM l.t"), 10_000);
+        // Reopened, the same rows (the files were committed whole).
+        drop(db);
+        let db = Database::open_with(dir.path(), streaming_options(max_rows)).unwrap();
+        assert_eq!(count(&db, "SELECT count(*) FROM l.t WHERE region = 'south'"), 3333);
+    }
+}
+
+#[test]
+fn a_streaming_insert_that_fails_midway_leaves_nothing() {
+    let files = tempfile::tempdir().unwrap();
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("id", DataType::Int64, false),
+        Field::new("region", DataType::Utf8, true),
+        Field::new("qty", DataType::Int32, true),
+    ]));
+    // Row 9,000 has no qty: several chunks are written before the one that holds it.
+    let ids: Vec<i64> = (0..10_000).collect();
+    let regions: Vec<&str> = ids.iter().map(|i| ["north", "south", "east"][(*i % 3) as usize]).collect();
+    let qty: Vec<Option<i32>> = ids.iter().map(|i| (*i != 9000).then_some(1)).collect();
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![Arc::new(Int64Array::from(ids)), Arc::new(StringArray::from(regions)), Arc::new(Int32Array::from(qty))],
+    )
+    .unwrap();
+    let path = files.path().join("rows.parquet");
+    let mut writer = parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), schema, None).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::open_with(dir.path(), streaming_options(1000)).unwrap();
+    db.session()
+        .execute(
+            "CREATE DATABASE l; USE l;
+             CREATE TABLE t (id BIGINT NOT NULL, region VARCHAR(10), qty INT NOT NULL)
+             DUPLICATE KEY(id)
+             PARTITION BY LIST(region) (PARTITION n VALUES IN ('north'), PARTITION s VALUES IN ('south'), PARTITION e VALUES IN ('east'))
+             DISTRIBUTED BY HASH(id) BUCKETS 2;
+             INSERT INTO t VALUES (1, 'north', 5)",
+        )
+        .unwrap();
+    let before = segment_files(dir.path());
+    let sql =
+        format!("INSERT INTO l.t SELECT * FROM FILES(\"path\" = \"{}\", \"format\" = \"parquet\")", path.display());
+    let err = db.session().execute_one(&sql).unwrap_err().to_string();
+    assert!(err.contains("column qty of table t is NOT NULL"), "{err}");
+    assert_eq!(count(&db, "SELECT count(*) FROM l.t"), 1);
+    assert_eq!(segment_files(dir.path()), before, "the files of the chunks written before the error are gone");
+
+    // No rows at all still checks the columns.
+    let err = db.session().execute_one("INSERT INTO l.t SELECT 1, 'north' WHERE false").unwrap_err().to_string();
+    assert!(err.contains("expects 3 column(s) but the rows have 2"), "{err}");
+    let err = db.session().execute_one("INSERT INTO l.t SELECT 1, 'west', 3").unwrap_err().to_string();
+    assert!(err.contains("west"), "{err}");
+    assert_eq!(count(&db, "SELECT count(*) FROM l.t"), 1);
+    assert_eq!(segment_files(dir.path()), before);
+}

@@ -55,6 +55,10 @@ pub struct Options {
     /// [`Database::rebuild_rollups`]; until then queries do not use them (results stay right, only
     /// slower). For tests that observe a stale rollup, and for embedders that batch rebuilds.
     pub rebuild_rollups: bool,
+    /// Rows an INSERT that streams (a plain append to a DUPLICATE KEY table with declared partitions)
+    /// takes from its query per step: about this many rows are held in memory at once, whatever the
+    /// INSERT's size. 1,048,576 by default; tests make it small.
+    pub insert_chunk_rows: usize,
 }
 
 /// A callback told of restore job state changes (see [`Options::restore_hook`]).
@@ -91,6 +95,7 @@ impl Default for Options {
             materialized_view_refresh_interval: std::time::Duration::from_secs(5),
             scan_cache_bytes: tessera_storage::segment_cache::DEFAULT_SEGMENT_CACHE_BYTES,
             rebuild_rollups: true,
+            insert_chunk_rows: 1 << 20,
         }
     }
 }
@@ -115,6 +120,8 @@ pub(crate) struct Shared {
     pub(crate) clock: Clock,
     /// See [`Options::rebuild_rollups`].
     pub(crate) rebuild_rollups: bool,
+    /// See [`Options::insert_chunk_rows`].
+    pub(crate) insert_chunk_rows: usize,
     /// The dynamic partition thread; stopped first when the database closes (it holds the store).
     partition_scheduler: PartitionScheduler,
     /// The materialized view refresh thread; stopped with the partition thread.
@@ -191,6 +198,7 @@ impl Database {
                 ddl,
                 clock: options.clock.clone(),
                 rebuild_rollups: options.rebuild_rollups,
+                insert_chunk_rows: options.insert_chunk_rows.max(1),
                 partition_scheduler,
                 refresh_scheduler: parking_lot::Mutex::new(crate::materialized::scheduler::RefreshScheduler::none()),
                 _temp_dir: temp_dir,

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use arrow::array::{new_null_array, Array, ArrayRef, Int64Array, RecordBatch, StringArray};
 use arrow::compute::concat_batches;
 use arrow::compute::kernels::cast::{cast_with_options, CastOptions};
+use arrow::datatypes::SchemaRef;
 use datafusion::catalog::{CatalogProvider, MemoryCatalogProvider, MemorySchemaProvider, SchemaProvider};
 use datafusion::sql::parser::Statement as DfStatement;
 use datafusion::sql::sqlparser::ast as sp;
@@ -251,6 +252,9 @@ pub(crate) fn insert(session: &mut Session, insert: Insert) -> Result<StatementR
         table.columns.iter().map(|c| insert.columns.iter().position(|n| n == &c.name)).collect()
     };
     let expected = positions.iter().filter(|p| p.is_some()).count();
+    if streams(store, &table, &insert) {
+        return insert_streaming(session, &table, &insert, &positions, expected);
+    }
 
     let output = crate::query::collect_query(session, &insert.source)?;
     if output.schema.fields().len() != expected {
@@ -297,6 +301,81 @@ pub(crate) fn insert(session: &mut Session, insert: Insert) -> Result<StatementR
     }
     store.commit(txn)?;
     drop(output);
+    Ok(StatementResult::affected(rows))
+}
+
+/// Whether an INSERT can write its rows as they come: a plain append (no OVERWRITE, no partition
+/// values) to a DUPLICATE KEY table whose partitions are all declared (none created by the rows) and
+/// that has no synchronous materialized view. Every other INSERT collects its rows first: keyed tables
+/// merge them by key, automatic partitions and rollups are computed from all of them. Called under the
+/// table's write lock, which creating a rollup needs exclusively, so the answer holds until the commit.
+fn streams(store: &Store, table: &TableDef, insert: &Insert) -> bool {
+    !insert.overwrite
+        && insert.partition_values.is_empty()
+        && !table.key.model.is_keyed()
+        && table.partition_expr.is_none()
+        && rollup::rollups_of(&store.snapshot(), table.id).is_empty()
+}
+
+/// INSERT that writes as it reads: the query's rows come in chunks (`Options::insert_chunk_rows`); each
+/// chunk is conformed, routed and appended to its tablets' open segment files (tablets in parallel)
+/// while the query produces the next, so memory holds about one chunk, not the whole result. The
+/// files become visible in one commit at the end; an error at any point drops the writers and with
+/// them every file written.
+fn insert_streaming(
+    session: &mut Session,
+    table: &TableDef,
+    insert: &Insert,
+    positions: &[Option<usize>],
+    expected: usize,
+) -> Result<StatementResult> {
+    let shared = session.db.shared.clone();
+    let store = &shared.store;
+    let schema = table.arrow_schema();
+    let only = (!insert.partitions.is_empty()).then_some(insert.partitions.as_slice());
+    let mut writers: BTreeMap<TabletId, tessera_storage::TabletWriter<'_>> = BTreeMap::new();
+    let mut rows = 0u64;
+    let check_columns = |output: &SchemaRef| {
+        if output.fields().len() != expected {
+            return Err(EngineError::InvalidInput(format!(
+                "INSERT into {} expects {expected} column(s) but the rows have {}",
+                table.name,
+                output.fields().len()
+            )));
+        }
+        Ok(())
+    };
+    let chunk_rows = shared.insert_chunk_rows;
+    crate::query::for_each_chunk(session, &insert.source, chunk_rows, check_columns, |chunk| {
+        let routed: Vec<_> = chunk
+            .par_iter()
+            .map(|batch| Ok(route_batch(table, &conform_batch(table, batch, positions)?, only)?))
+            .collect::<Result<_>>()?;
+        rows += chunk.iter().map(|b| b.num_rows() as u64).sum::<u64>();
+        drop(chunk);
+        let mut per_tablet: BTreeMap<TabletId, Vec<RecordBatch>> = BTreeMap::new();
+        for (tablet, part) in routed.into_iter().flatten() {
+            per_tablet.entry(tablet).or_default().push(part);
+        }
+        let mut work = Vec::with_capacity(per_tablet.len());
+        for (tablet, parts) in per_tablet {
+            let writer = match writers.remove(&tablet) {
+                Some(writer) => writer,
+                None => store.tablet_writer(tablet, &schema)?,
+            };
+            work.push((writer, parts));
+        }
+        work.par_iter_mut().try_for_each(|(writer, parts)| parts.iter().try_for_each(|part| writer.write(part)))?;
+        writers.extend(work.into_iter().map(|(writer, _)| (writer.tablet(), writer)));
+        Ok(())
+    })?;
+    let written: Vec<_> =
+        writers.into_par_iter().map(|(tablet, writer)| Ok((tablet, writer.finish()?))).collect::<Result<_>>()?;
+    let mut txn = Transaction::new();
+    for (tablet, segments) in written {
+        txn.append(tablet, segments);
+    }
+    store.commit(txn)?;
     Ok(StatementResult::affected(rows))
 }
 

@@ -48,6 +48,45 @@ pub(crate) fn collect_query(session: &Session, query: &sp::Query) -> Result<Quer
     Ok(QueryOutput { schema, batches, _context: context })
 }
 
+/// Runs `query` and hands its rows to `on_rows` in chunks of about `chunk_rows` rows, as they come,
+/// after `on_schema` has seen the result's schema (also when there are no rows). The query keeps
+/// producing on DataFusion's threads while `on_rows` works, and at most one chunk (plus DataFusion's
+/// buffers) is held at a time. The first error stops the query.
+pub(crate) fn for_each_chunk(
+    session: &Session,
+    query: &sp::Query,
+    chunk_rows: usize,
+    on_schema: impl FnOnce(&SchemaRef) -> Result<()>,
+    mut on_rows: impl FnMut(Vec<RecordBatch>) -> Result<()>,
+) -> Result<()> {
+    let context = context(session);
+    let mut query = query.clone();
+    rewrite_files_arguments(&mut query);
+    let statement = DfStatement::Statement(Box::new(sp::Statement::Query(Box::new(query))));
+    session.db.block_on(async {
+        let plan = context.ctx.state().statement_to_plan(statement).await?;
+        let frame = context.ctx.execute_logical_plan(plan).await?;
+        on_schema(&Arc::new(frame.schema().as_arrow().clone()))?;
+        let mut stream = frame.execute_stream().await?;
+        let mut chunk = Vec::new();
+        let mut rows = 0;
+        while let Some(batch) = futures::StreamExt::next(&mut stream).await {
+            let batch = batch?;
+            session.progress.fetch_add(batch.num_rows() as u64, std::sync::atomic::Ordering::Relaxed);
+            rows += batch.num_rows();
+            chunk.push(batch);
+            if rows >= chunk_rows {
+                on_rows(std::mem::take(&mut chunk))?;
+                rows = 0;
+            }
+        }
+        if !chunk.is_empty() {
+            on_rows(chunk)?;
+        }
+        Ok::<_, crate::error::EngineError>(())
+    })?
+}
+
 pub(crate) fn run_query(session: &mut Session, query: sp::Query) -> Result<StatementResult> {
     let output = collect_query(session, &query)?;
     Ok(StatementResult::rows(output.schema, output.batches))

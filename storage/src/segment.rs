@@ -153,47 +153,67 @@ impl Write for HashingWriter {
     }
 }
 
-/// Writes `batches` (all of `schema`) to a new file at `path`, fsyncs it, and returns its metadata.
-/// The caller fsyncs the directory.
-pub(crate) fn write_segment_file(
-    path: &Path,
+/// A new segment file, written batch by batch: Parquet (LZ4, page statistics, row groups of
+/// `format.row_group_rows`), hashed with BLAKE3 as it is written, with the column statistics of every
+/// row. Nothing is durable before [`SegmentWriter::finish`]; the caller owns removing the file if it
+/// never gets there (a [`PendingSegment`] guard created before the file does it).
+pub(crate) struct SegmentWriter {
+    path: PathBuf,
     id: SegmentId,
-    schema: &SchemaRef,
-    batches: &[RecordBatch],
-    format: &SegmentFormat,
-) -> Result<SegmentMeta> {
-    let file = File::create_new(path).at(path)?;
-    let sink =
-        HashingWriter { inner: BufWriter::with_capacity(1 << 20, file), hasher: blake3::Hasher::new(), bytes: 0 };
-    let mut props = WriterProperties::builder()
-        .set_compression(Compression::LZ4_RAW)
-        .set_statistics_enabled(EnabledStatistics::Page)
-        .set_max_row_group_row_count(Some(format.row_group_rows.max(1)));
-    if let Some(first) = batches.iter().find(|b| b.num_rows() > 0) {
-        for (field, column) in schema.fields().iter().zip(first.columns()) {
-            if mostly_distinct(column.as_ref()) {
-                props = props.set_column_dictionary_enabled(ColumnPath::from(field.name().as_str()), false);
+    schema: SchemaRef,
+    writer: ArrowWriter<HashingWriter>,
+    rows: u64,
+    stats: Vec<ColumnStats>,
+}
+
+impl SegmentWriter {
+    /// Creates the file at `path` (which must not exist). `sample`, the first rows to come, decides
+    /// which columns go without a dictionary.
+    pub(crate) fn create(
+        path: &Path,
+        id: SegmentId,
+        schema: &SchemaRef,
+        sample: Option<&RecordBatch>,
+        format: &SegmentFormat,
+    ) -> Result<SegmentWriter> {
+        let file = File::create_new(path).at(path)?;
+        let sink =
+            HashingWriter { inner: BufWriter::with_capacity(1 << 20, file), hasher: blake3::Hasher::new(), bytes: 0 };
+        let mut props = WriterProperties::builder()
+            .set_compression(Compression::LZ4_RAW)
+            .set_statistics_enabled(EnabledStatistics::Page)
+            .set_max_row_group_row_count(Some(format.row_group_rows.max(1)));
+        if let Some(sample) = sample {
+            for (field, column) in schema.fields().iter().zip(sample.columns()) {
+                if mostly_distinct(column.as_ref()) {
+                    props = props.set_column_dictionary_enabled(ColumnPath::from(field.name().as_str()), false);
+                }
             }
         }
+        let writer = ArrowWriter::try_new(sink, schema.clone(), Some(props.build()))?;
+        let stats = schema
+            .fields()
+            .iter()
+            .map(|f| ColumnStats { name: f.name().clone(), min: None, max: None, nulls: 0 })
+            .collect();
+        Ok(SegmentWriter { path: path.to_path_buf(), id, schema: schema.clone(), writer, rows: 0, stats })
     }
-    let props = props.build();
-    let mut writer = ArrowWriter::try_new(sink, schema.clone(), Some(props))?;
-    let mut rows = 0u64;
-    let mut stats: Vec<ColumnStats> = schema
-        .fields()
-        .iter()
-        .map(|f| ColumnStats { name: f.name().clone(), min: None, max: None, nulls: 0 })
-        .collect();
-    for batch in batches {
-        if batch.schema().fields() != schema.fields() {
+
+    /// Rows written so far.
+    pub(crate) fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    pub(crate) fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        if batch.schema().fields() != self.schema.fields() {
             return Err(StorageError::Internal(format!(
                 "segment batch schema {:?} differs from the table schema {:?}",
                 batch.schema(),
-                schema
+                self.schema
             )));
         }
-        rows += batch.num_rows() as u64;
-        for (stat, column) in stats.iter_mut().zip(batch.columns()) {
+        self.rows += batch.num_rows() as u64;
+        for (stat, column) in self.stats.iter_mut().zip(batch.columns()) {
             let (lo, hi, nulls) = column_min_max(column.as_ref())?;
             stat.nulls += nulls;
             if let Some(lo) = lo {
@@ -207,14 +227,21 @@ pub(crate) fn write_segment_file(
                 }
             }
         }
-        writer.write(batch)?;
+        self.writer.write(batch)?;
+        Ok(())
     }
-    let mut sink = writer.into_inner()?;
-    sink.flush().at(path)?;
-    let HashingWriter { inner, hasher, bytes } = sink;
-    let file = inner.into_inner().map_err(|e| StorageError::io(path, e.into_error()))?;
-    file.sync_all().at(path)?;
-    Ok(SegmentMeta { id, rows, bytes, checksum: hasher.finalize().to_hex().to_string(), columns: stats })
+
+    /// Writes the footer, fsyncs the file (not its directory: the caller does) and returns the
+    /// segment's metadata.
+    pub(crate) fn finish(self) -> Result<SegmentMeta> {
+        let SegmentWriter { path, id, writer, rows, stats, .. } = self;
+        let mut sink = writer.into_inner()?;
+        sink.flush().at(&path)?;
+        let HashingWriter { inner, hasher, bytes } = sink;
+        let file = inner.into_inner().map_err(|e| StorageError::io(&path, e.into_error()))?;
+        file.sync_all().at(&path)?;
+        Ok(SegmentMeta { id, rows, bytes, checksum: hasher.finalize().to_hex().to_string(), columns: stats })
+    }
 }
 
 /// Rows sampled to decide whether a column is worth a dictionary.

@@ -29,12 +29,11 @@ use crate::ids::{SegmentId, TableId, TabletId};
 use crate::keys;
 use crate::materialized::MaterializedKind;
 use crate::primary_index::{self, RowLocation};
-use crate::segment::{
-    read_segment_file, segment_file_name, sync_dir, PendingSegment, Segment, SegmentFormat, SegmentMeta,
-};
+use crate::segment::{read_segment_file, segment_file_name, sync_dir, PendingSegment, Segment, SegmentMeta};
 use crate::segment_cache::{SegmentCache, DEFAULT_SEGMENT_CACHE_BYTES};
 use crate::staging::StagedFile;
 use crate::state::MetaState;
+use crate::tablet_writer::TabletWriter;
 use crate::transaction::{Op, SegmentRemoval, Transaction};
 use crate::version::{TabletRecord, TabletVersion};
 
@@ -64,7 +63,7 @@ impl Default for StoreOptions {
 
 pub(crate) struct Inner {
     pub(crate) dir: PathBuf,
-    data_dir: PathBuf,
+    pub(crate) data_dir: PathBuf,
     pub(crate) options: StoreOptions,
     meta: DB,
     state: RwLock<Arc<MetaState>>,
@@ -186,6 +185,12 @@ impl Store {
     /// statements that remove or rewrite rows or change the table's shape take it exclusive.
     pub fn table_lock(&self, table: TableId) -> Arc<RwLock<()>> {
         self.inner.table_lock(table)
+    }
+
+    /// A writer of new segment files for `tablet`, for rows that arrive over several calls (see
+    /// `tablet_writer.rs`).
+    pub fn tablet_writer(&self, tablet: TabletId, schema: &SchemaRef) -> Result<TabletWriter<'_>> {
+        self.inner.tablet_writer(tablet, schema)
     }
 
     /// Writes rows for one tablet into new segment files (at most `segment_max_rows` rows each).
@@ -380,60 +385,21 @@ impl Inner {
         Ok(out)
     }
 
+    pub(crate) fn tablet_writer(&self, tablet: TabletId, schema: &SchemaRef) -> Result<TabletWriter<'_>> {
+        Ok(TabletWriter::new(self, tablet, self.tablet_dir(tablet)?, schema))
+    }
+
     pub(crate) fn write_segments(
         &self,
         tablet: TabletId,
         schema: &SchemaRef,
         batches: &[RecordBatch],
     ) -> Result<Vec<PendingSegment>> {
-        let dir = self.tablet_dir(tablet)?;
-        let format = SegmentFormat { row_group_rows: self.options.row_group_rows };
-        let max_rows = self.options.segment_max_rows.max(1);
-        let mut out = Vec::new();
-        let mut chunk: Vec<RecordBatch> = Vec::new();
-        let mut chunk_rows = 0usize;
-        let flush = |chunk: &mut Vec<RecordBatch>, out: &mut Vec<PendingSegment>| -> Result<()> {
-            if chunk.is_empty() {
-                return Ok(());
-            }
-            let id = SegmentId(self.allocate_id()?);
-            let path = self.data_dir.join(segment_file_name(tablet, id));
-            // The guard exists before the file so that any failure below removes it.
-            let mut pending = PendingSegment {
-                meta: crate::segment::SegmentMeta {
-                    id,
-                    rows: 0,
-                    bytes: 0,
-                    checksum: String::new(),
-                    columns: Vec::new(),
-                },
-                tablet,
-                path: path.clone(),
-                committed: false,
-            };
-            pending.meta = crate::segment::write_segment_file(&path, id, schema, chunk, &format)?;
-            out.push(pending);
-            chunk.clear();
-            Ok(())
-        };
+        let mut writer = self.tablet_writer(tablet, schema)?;
         for batch in batches {
-            let mut offset = 0;
-            while offset < batch.num_rows() {
-                let take = (max_rows - chunk_rows).min(batch.num_rows() - offset);
-                chunk.push(batch.slice(offset, take));
-                chunk_rows += take;
-                offset += take;
-                if chunk_rows == max_rows {
-                    flush(&mut chunk, &mut out)?;
-                    chunk_rows = 0;
-                }
-            }
+            writer.write(batch)?;
         }
-        flush(&mut chunk, &mut out)?;
-        if !out.is_empty() {
-            sync_dir(&dir)?;
-        }
-        Ok(out)
+        writer.finish()
     }
 
     pub(crate) fn commit(&self, txn: Transaction) -> Result<Arc<MetaState>> {
