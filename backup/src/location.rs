@@ -10,6 +10,13 @@
 //! a file under its final name is always complete: content goes to a temporary name first, is fsynced,
 //! and is renamed into place; a failure removes the temporary file.
 //!
+//! Durability of directory entries is batched: a file put with [`RepositoryStore::put_file`] has durable
+//! bytes, but its name (and any folder created for it) is made durable by the next
+//! [`RepositoryStore::write_atomic`], which first fsyncs every folder changed since the previous one. A
+//! backup puts its data files, then writes the manifest that names them, so a crash can never leave a
+//! manifest naming a file that is not there; and a backup of many files costs one fsync per changed
+//! folder, not several per file.
+//!
 //! Paths are relative, `/`-separated, and never contain `..` (checked by [`check_relative`]).
 
 use std::fs::{self, File};
@@ -124,11 +131,13 @@ pub trait RepositoryStore: Send + Sync + std::fmt::Debug {
     fn location(&self) -> &str;
     /// Reads a whole file; `None` if it does not exist.
     fn read(&self, path: &str) -> Result<Option<Vec<u8>>>;
-    /// Writes a whole file atomically and durably (temporary file, fsync, rename, fsync the folder).
+    /// Writes a whole file atomically and durably (temporary file, fsync, rename, fsync the folder),
+    /// after making durable every directory entry that [`RepositoryStore::put_file`] created before.
     fn write_atomic(&self, path: &str, bytes: &[u8]) -> Result<()>;
     fn exists(&self, path: &str) -> Result<bool>;
-    /// Puts the local file `source` at `path`, atomically and durably. With `expected_blake3`, a copied
-    /// file is hashed while it is copied and refused if it does not match.
+    /// Puts the local file `source` at `path`, atomically, its bytes durable; its name becomes durable
+    /// with the next [`RepositoryStore::write_atomic`]. With `expected_blake3`, a copied file is hashed
+    /// while it is copied and refused if it does not match.
     fn put_file(&self, path: &str, source: &Path, expected_blake3: Option<&str>) -> Result<Transfer>;
     /// The names directly inside folder `path` (empty if the folder does not exist).
     fn list(&self, path: &str) -> Result<Vec<String>>;
@@ -164,6 +173,9 @@ pub struct LocalStore {
     location: String,
     root: PathBuf,
     fs: Arc<dyn FileSystem>,
+    /// Folders with entries created since the last `write_atomic`, to fsync before it. Held while they
+    /// are fsynced, so a concurrent `write_atomic` cannot pass them before they are durable.
+    unsynced: parking_lot::Mutex<std::collections::BTreeSet<PathBuf>>,
 }
 
 fn is_not_found(e: &std::io::Error) -> bool {
@@ -178,7 +190,7 @@ impl LocalStore {
 
     /// A store that reaches the disk through `fs` (tests inject faults here).
     pub fn with_file_system(location: &str, root: PathBuf, fs: Arc<dyn FileSystem>) -> LocalStore {
-        LocalStore { location: location.to_string(), root, fs }
+        LocalStore { location: location.to_string(), root, fs, unsynced: Default::default() }
     }
 
     pub fn root(&self) -> &Path {
@@ -194,26 +206,44 @@ impl LocalStore {
         self.fs.sync_dir(dir).at(dir)
     }
 
-    /// Creates the folders above `full` and makes their entries durable, up to the root's parent.
+    /// Creates the folders above `full`; their entries, up to the root's parent, are synced with the
+    /// next [`LocalStore::sync_entries`].
     fn ensure_parent(&self, full: &Path) -> Result<()> {
         let Some(parent) = full.parent() else { return Ok(()) };
         if self.fs.exists(parent) {
-            // Another job may have created the folder and not fsynced its entry yet: do it here too, so
-            // a file put in it is never in a folder that a crash could lose.
-            return match parent.parent() {
-                Some(grandparent) => self.sync_dir(grandparent),
-                None => Ok(()),
-            };
+            // Another job may have created the folder and not fsynced its entry yet: sync it with ours,
+            // so a file put in it is never in a folder that a crash could lose.
+            if let Some(grandparent) = parent.parent() {
+                self.unsynced.lock().insert(grandparent.to_path_buf());
+            }
+            return Ok(());
         }
         self.fs.create_dir_all(parent).at(parent)?;
         let stop = self.root.parent().unwrap_or(&self.root);
+        let mut unsynced = self.unsynced.lock();
         let mut dir = parent;
         while let Some(up) = dir.parent() {
-            self.sync_dir(up)?;
+            unsynced.insert(up.to_path_buf());
             if up == stop || !up.starts_with(stop) {
                 break;
             }
             dir = up;
+        }
+        Ok(())
+    }
+
+    /// Fsyncs every folder with entries created since the last call. On failure the folders stay
+    /// listed, so the next call tries them again.
+    fn sync_entries(&self) -> Result<()> {
+        let mut unsynced = self.unsynced.lock();
+        while let Some(dir) = unsynced.first().cloned() {
+            match self.fs.sync_dir(&dir) {
+                // A folder removed since (a dropped snapshot) has no entries left to keep.
+                Ok(()) => {}
+                Err(e) if is_not_found(&e) => {}
+                Err(e) => return Err(BackupError::io(dir, e)),
+            }
+            unsynced.remove(&dir);
         }
         Ok(())
     }
@@ -226,16 +256,14 @@ impl LocalStore {
         full.with_file_name(name)
     }
 
-    /// Renames a complete temporary file into place and makes the rename durable; on failure the
-    /// temporary file is removed.
+    /// Renames a complete temporary file into place; on failure the temporary file is removed. The
+    /// caller makes the rename durable.
     fn publish(&self, temporary: &Path, full: &Path) -> Result<()> {
         if let Err(e) = self.fs.rename(temporary, full) {
             let _ = self.fs.remove_file(temporary);
             return Err(BackupError::io(full, e));
         }
-        // On failure the complete file stays (another job may already rely on it); the caller fails, and
-        // garbage collection removes the file if no manifest ever names it.
-        self.sync_dir(full.parent().unwrap_or(&self.root))
+        Ok(())
     }
 }
 
@@ -274,12 +302,15 @@ impl RepositoryStore for LocalStore {
     fn write_atomic(&self, path: &str, bytes: &[u8]) -> Result<()> {
         let full = self.full(path)?;
         self.ensure_parent(&full)?;
+        self.sync_entries()?;
         let temporary = Self::temporary(&full);
         if let Err(e) = self.fs.write(&temporary, bytes).and_then(|_| self.fs.sync_file(&temporary)) {
             let _ = self.fs.remove_file(&temporary);
             return Err(BackupError::io(&temporary, e));
         }
-        self.publish(&temporary, &full)
+        self.publish(&temporary, &full)?;
+        // On failure the complete file stays (another job may already rely on it); the caller fails.
+        self.sync_dir(full.parent().unwrap_or(&self.root))
     }
 
     fn exists(&self, path: &str) -> Result<bool> {
@@ -318,6 +349,9 @@ impl RepositoryStore for LocalStore {
             Transfer::Copied
         };
         self.publish(&temporary, &full)?;
+        // A complete file under its final name: if its entry is never made durable (the caller fails
+        // before its next `write_atomic`), garbage collection removes it, as no manifest names it.
+        self.unsynced.lock().insert(full.parent().unwrap_or(&self.root).to_path_buf());
         Ok(transfer)
     }
 

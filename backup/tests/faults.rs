@@ -29,6 +29,8 @@ struct FaultyFileSystem {
     real: RealFileSystem,
     fail: Mutex<Option<(Step, usize)>>,
     calls: Mutex<Vec<Step>>,
+    /// Every directory change and fsync, with its path, in order.
+    events: Mutex<Vec<(Step, PathBuf)>>,
     links_refused: bool,
 }
 
@@ -38,6 +40,7 @@ impl FaultyFileSystem {
             real: RealFileSystem,
             fail: Mutex::new(fail),
             calls: Mutex::new(Vec::new()),
+            events: Mutex::new(Vec::new()),
             links_refused,
         })
     }
@@ -54,6 +57,10 @@ impl FaultyFileSystem {
         Ok(())
     }
 
+    fn log(&self, step: Step, path: &Path) {
+        self.events.lock().push((step, path.to_path_buf()));
+    }
+
     fn count(&self, step: Step) -> usize {
         self.calls.lock().iter().filter(|s| **s == step).count()
     }
@@ -62,6 +69,7 @@ impl FaultyFileSystem {
 impl FileSystem for FaultyFileSystem {
     fn create_dir_all(&self, path: &Path) -> std::io::Result<()> {
         self.step(Step::CreateDir)?;
+        self.log(Step::CreateDir, path);
         self.real.create_dir_all(path)
     }
     fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
@@ -77,10 +85,12 @@ impl FileSystem for FaultyFileSystem {
     }
     fn sync_dir(&self, path: &Path) -> std::io::Result<()> {
         self.step(Step::SyncDir)?;
+        self.log(Step::SyncDir, path);
         self.real.sync_dir(path)
     }
     fn rename(&self, from: &Path, to: &Path) -> std::io::Result<()> {
         self.step(Step::Rename)?;
+        self.log(Step::Rename, to);
         self.real.rename(from, to)
     }
     fn hard_link(&self, from: &Path, to: &Path) -> std::io::Result<()> {
@@ -206,6 +216,54 @@ fn every_failing_step_leaves_the_repository_consistent_and_a_retry_completes() {
         }
     }
     assert!(cases >= 20, "only {cases} injected failures were exercised");
+}
+
+/// Directory entries are made durable in batches (one fsync per changed folder, before the manifest):
+/// every entry the snapshot needs (each data file, each folder created for one, up to the repository's
+/// parent) must have its folder fsynced after it appeared and before the manifest was renamed into
+/// place, and the manifest's own folder after that.
+#[test]
+fn every_entry_a_manifest_needs_is_durable_before_the_manifest() {
+    for links_refused in [false, true] {
+        let sources_dir = tempfile::tempdir().unwrap();
+        let (files, manifest) = sources(sources_dir.path());
+        let location = tempfile::tempdir().unwrap();
+        let root = location.path().join("repo");
+        let fs = FaultyFileSystem::new(None, links_refused);
+        let store = LocalStore::with_file_system("test", root.clone(), fs.clone());
+        let repository = Repository::attach("test", false, Box::new(store), 0).unwrap();
+        backup(&repository, &files, &manifest).unwrap();
+
+        let events = fs.events.lock().clone();
+        let synced_between = |dir: &Path, after: usize, before: usize| {
+            events[after + 1..before].iter().any(|(step, path)| *step == Step::SyncDir && path == dir)
+        };
+        let manifest_at = events
+            .iter()
+            .position(|(step, path)| *step == Step::Rename && path.to_string_lossy().ends_with(".manifest.json"))
+            .expect("the manifest is renamed into place");
+        let mut checked = 0;
+        for (at, (step, path)) in events.iter().enumerate().take(manifest_at) {
+            let created: Vec<&Path> = match step {
+                Step::Rename => vec![path.as_path()],
+                // Every folder it creates, up to the repository root.
+                Step::CreateDir => path.ancestors().take_while(|p| p.starts_with(&root)).collect(),
+                _ => continue,
+            };
+            for entry in created {
+                let parent = entry.parent().unwrap();
+                assert!(
+                    synced_between(parent, at, manifest_at),
+                    "links refused: {links_refused}: {} was not made durable before the manifest",
+                    entry.display()
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked >= files.len(), "only {checked} entries checked");
+        let manifest_dir = events[manifest_at].1.parent().unwrap().to_path_buf();
+        assert!(synced_between(&manifest_dir, manifest_at, events.len()), "the manifest's folder is fsynced");
+    }
 }
 
 #[test]
