@@ -36,6 +36,7 @@ use datafusion::logical_expr::ColumnarValue;
 use datafusion::physical_expr::conjunction_opt;
 use datafusion::physical_expr::expressions::DynamicFilterPhysicalExpr;
 use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
+use datafusion::physical_expr_common::physical_expr::snapshot_physical_expr;
 use datafusion::physical_optimizer::pruning::{PruningPredicate, PruningPredicateBuilder};
 use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
 use datafusion::physical_plan::filter_pushdown::{
@@ -49,6 +50,8 @@ use datafusion::physical_plan::{
 use parquet::arrow::arrow_reader::statistics::StatisticsConverter;
 use parquet::arrow::arrow_reader::ArrowReaderMetadata;
 use tessera_storage::{DeleteVector, Segment, SegmentCache};
+
+use super::key_prefilter::KeyPrefilter;
 
 /// One segment to scan, with the delete vector of the version the statement pinned.
 #[derive(Clone)]
@@ -392,7 +395,19 @@ impl Cursor {
             if batch.num_rows() == 0 {
                 break;
             }
-            match filter.evaluate(&batch)? {
+            // A join's IN lists first, as a bitmap of their keys; the whole filter then runs on what
+            // is left (see `key_prefilter.rs`).
+            let current = snapshot_physical_expr(filter.clone())?;
+            if let Some(mask) = KeyPrefilter::derive(&current).and_then(|p| p.mask(&batch)) {
+                if mask.true_count() < batch.num_rows() {
+                    batch = filter_record_batch(&batch, &mask)?;
+                    if batch.num_rows() == 0 {
+                        filled_in = true;
+                        break;
+                    }
+                }
+            }
+            match current.evaluate(&batch)? {
                 ColumnarValue::Array(mask) => {
                     let mask = mask
                         .as_any()

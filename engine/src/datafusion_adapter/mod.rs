@@ -16,6 +16,7 @@ pub(crate) mod catalog;
 pub(crate) mod context;
 pub(crate) mod files;
 pub(crate) mod filters;
+pub(crate) mod key_prefilter;
 pub(crate) mod provider;
 pub(crate) mod rollup_rewrite;
 pub(crate) mod session_functions;
