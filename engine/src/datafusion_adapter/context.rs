@@ -46,6 +46,10 @@ pub(crate) fn base_state(target_partitions: usize, cache: Arc<SegmentCache>) -> 
         options.execution.parquet.reorder_filters = true;
         // Segment files are written with Utf8; keep it so scans, inserts and results agree on types.
         options.execution.parquet.schema_force_view_types = false;
+        // A join whose build side has up to this many distinct keys hands its probe-side scan an IN list
+        // rather than a hash-table lookup: the cached scan tests integer keys against such lists as a
+        // bitmap (`key_prefilter.rs`), far cheaper than hashing every row (DataFusion's default: 150).
+        options.optimizer.hash_join_inlist_pushdown_max_distinct_values = 4096;
     }
     let state = SessionStateBuilder::new().with_config(config).with_default_features().build();
     let ctx = SessionContext::new_with_state(state);
