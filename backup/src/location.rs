@@ -232,19 +232,19 @@ impl LocalStore {
         Ok(())
     }
 
-    /// Fsyncs every folder with entries created since the last call. On failure the folders stay
-    /// listed, so the next call tries them again.
+    /// Fsyncs every folder with entries created since the last call, several at once (waiting on the
+    /// disk, not the CPU: concurrent fsyncs share the filesystem's journal commits). On failure the
+    /// folders stay listed, so the next call tries them again.
     fn sync_entries(&self) -> Result<()> {
         let mut unsynced = self.unsynced.lock();
-        while let Some(dir) = unsynced.first().cloned() {
-            match self.fs.sync_dir(&dir) {
-                // A folder removed since (a dropped snapshot) has no entries left to keep.
-                Ok(()) => {}
-                Err(e) if is_not_found(&e) => {}
-                Err(e) => return Err(BackupError::io(dir, e)),
-            }
-            unsynced.remove(&dir);
-        }
+        let dirs: Vec<PathBuf> = unsynced.iter().cloned().collect();
+        tessera_storage::parallel_io::try_for_each(&dirs, |dir| match self.fs.sync_dir(dir) {
+            // A folder removed since (a dropped snapshot) has no entries left to keep.
+            Ok(()) => Ok(()),
+            Err(e) if is_not_found(&e) => Ok(()),
+            Err(e) => Err(BackupError::io(dir, e)),
+        })?;
+        unsynced.clear();
         Ok(())
     }
 

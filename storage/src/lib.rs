@@ -34,6 +34,7 @@ pub mod keyed;
 mod keys;
 pub mod logical_objects;
 pub mod materialized;
+pub mod parallel_io;
 pub mod primary_index;
 pub mod pruning;
 pub mod routing;

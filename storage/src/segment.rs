@@ -116,6 +116,9 @@ pub struct PendingSegment {
     pub tablet: TabletId,
     pub(crate) path: PathBuf,
     pub(crate) committed: bool,
+    /// Whether the file's entry in its tablet folder is durable already; the commit fsyncs the folders
+    /// of those that are not before it writes the metadata that names them.
+    pub(crate) entry_synced: bool,
 }
 
 impl Drop for PendingSegment {
@@ -320,4 +323,9 @@ pub fn read_segment_rows(path: &Path, rows: &[u32]) -> Result<Vec<RecordBatch>> 
 /// Fsyncs a directory so that entries created or removed in it survive a crash.
 pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
     File::open(dir).and_then(|d| d.sync_all()).at(dir)
+}
+
+/// Fsyncs every folder of `dirs`, several at once (see `parallel_io.rs`).
+pub(crate) fn sync_dirs(dirs: &[&Path]) -> Result<()> {
+    crate::parallel_io::try_for_each(dirs, |dir| sync_dir(dir))
 }

@@ -8,9 +8,9 @@
 //! its files from several threads at once.
 //!
 //! [`adopt`] turns staged files into [`PendingSegment`]s of a target tablet: each gets a fresh segment id
-//! and a hard link `data/<tablet>/<segment>.parquet` (same filesystem, so no copy); the tablet's folder is
-//! fsynced once, which makes the new entries durable (the bytes already are: a linked file's since it was
-//! written, a copied one's since it was staged). Linking rather than renaming lets one staged file serve
+//! and a hard link `data/<tablet>/<segment>.parquet` (same filesystem, so no copy); the commit that names
+//! them fsyncs their folders first, which makes the new entries durable (the bytes already are: a linked
+//! file's since it was written, a copied one's since it was staged). Linking rather than renaming lets one staged file serve
 //! several tablets (the repository stores identical files once). The caller then commits every pending
 //! segment in ONE transaction. Entries under `staging/` themselves are never fsynced: nothing refers to
 //! them, and a crash empties the folder anyway.

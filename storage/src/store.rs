@@ -11,7 +11,7 @@
 //! Lock order (outer to inner): a table's lock ([`Store::table_lock`]) -> `commit_lock` -> `state`.
 //! `state` is held only to swap an `Arc`, never across I/O.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fs::{self, File, TryLockError};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -29,7 +29,7 @@ use crate::ids::{SegmentId, TableId, TabletId};
 use crate::keys;
 use crate::materialized::MaterializedKind;
 use crate::primary_index::{self, RowLocation};
-use crate::segment::{read_segment_file, segment_file_name, sync_dir, PendingSegment, Segment, SegmentMeta};
+use crate::segment::{read_segment_file, segment_file_name, sync_dir, sync_dirs, PendingSegment, Segment, SegmentMeta};
 use crate::segment_cache::{SegmentCache, DEFAULT_SEGMENT_CACHE_BYTES};
 use crate::staging::StagedFile;
 use crate::state::MetaState;
@@ -258,8 +258,8 @@ impl Store {
     }
 
     /// Turns staged files into pending segments of `tablet`, each with a fresh segment id (the rest of
-    /// its `meta` is kept: the bytes are the same), durable once this returns. Nothing is visible until
-    /// the segments are committed.
+    /// its `meta` is kept: the bytes are the same). Their folder entries are made durable by the commit
+    /// that names them (one fsync per folder, all folders at once). Nothing is visible until then.
     pub fn adopt_staged(&self, tablet: TabletId, files: &[(&StagedFile, &SegmentMeta)]) -> Result<Vec<PendingSegment>> {
         self.inner.adopt_staged(tablet, files)
     }
@@ -370,17 +370,15 @@ impl Inner {
         tablet: TabletId,
         files: &[(&StagedFile, &SegmentMeta)],
     ) -> Result<Vec<PendingSegment>> {
-        let dir = self.tablet_dir(tablet)?;
+        self.tablet_dir(tablet)?;
         let mut out = Vec::with_capacity(files.len());
         for (staged, meta) in files {
             let id = SegmentId(self.allocate_id()?);
             let path = self.data_dir.join(segment_file_name(tablet, id));
             crate::staging::adopt(staged, &path, meta)?;
             // The guard exists once the link does, so that any failure below removes it.
-            out.push(PendingSegment { meta: SegmentMeta { id, ..(*meta).clone() }, tablet, path, committed: false });
-        }
-        if !out.is_empty() {
-            sync_dir(&dir)?;
+            let meta = SegmentMeta { id, ..(*meta).clone() };
+            out.push(PendingSegment { meta, tablet, path, committed: false, entry_synced: false });
         }
         Ok(out)
     }
@@ -681,6 +679,11 @@ impl Inner {
         if unsynced && !pendings.is_empty() {
             return Err(StorageError::Internal("a commit that adds segments must be synced".to_string()));
         }
+        // Folder entries of new segments not made durable yet (adopted restore files) before the
+        // metadata names them.
+        let folders: BTreeSet<&Path> =
+            pendings.iter().filter(|p| !p.entry_synced).filter_map(|p| p.path.parent()).collect();
+        sync_dirs(&folders.into_iter().collect::<Vec<_>>())?;
         let mut write_options = WriteOptions::default();
         write_options.set_sync(!unsynced);
         if let Err(e) = self.meta.write_opt(batch, &write_options) {

@@ -93,6 +93,8 @@ impl<'a> TabletWriter<'a> {
             tablet: self.tablet,
             path: path.clone(),
             committed: false,
+            // `finish` fsyncs the folder.
+            entry_synced: true,
         };
         let writer = SegmentWriter::create(&path, id, &self.schema, Some(sample), &self.format)?;
         Ok((writer, pending))
