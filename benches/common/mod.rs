@@ -41,8 +41,11 @@ pub fn own_bytes(dir: &Path) -> u64 {
     total
 }
 
-/// Runs `f` and returns its wall-clock seconds, also printed on stderr as progress.
+/// Runs `f` and returns its wall-clock seconds, also printed on stderr as progress. Every filesystem is
+/// flushed first, untimed, so that no timed operation pays for dirty data an earlier one (or another
+/// process) left behind: the copies, backups and restores compared here each end with a `sync`.
 pub fn timed<T>(what: &str, f: impl FnOnce() -> T) -> (f64, T) {
+    sync();
     let start = Instant::now();
     let out = f();
     let s = start.elapsed().as_secs_f64();
