@@ -147,6 +147,10 @@ pub trait RepositoryStore: Send + Sync + std::fmt::Debug {
     fn delete_dir(&self, path: &str) -> Result<()>;
     /// The size of the file at `path`, or `None` if there is none.
     fn file_size(&self, path: &str) -> Result<Option<u64>>;
+    /// Declares that the next [`RepositoryStore::write_atomic`] relies on the existing file at `path`
+    /// (a backup keeps a data file another job stored): its name is made durable with that write, in
+    /// case the job that stored it has not done so yet.
+    fn rely_on(&self, path: &str) -> Result<()>;
     /// What identifies the location across `RepositoryStore` instances of one process (for shared
     /// garbage-collection claims): by default the location as written.
     fn identity(&self) -> String {
@@ -348,10 +352,12 @@ impl RepositoryStore for LocalStore {
             }
             Transfer::Copied
         };
-        self.publish(&temporary, &full)?;
-        // A complete file under its final name: if its entry is never made durable (the caller fails
-        // before its next `write_atomic`), garbage collection removes it, as no manifest names it.
+        // Listed before the file appears under its final name, so that a concurrent `write_atomic`
+        // relying on the file (another job that finds it there) fsyncs its folder. If the entry is
+        // never made durable (the caller fails before its next `write_atomic`), garbage collection
+        // removes the file, as no manifest names it.
         self.unsynced.lock().insert(full.parent().unwrap_or(&self.root).to_path_buf());
+        self.publish(&temporary, &full)?;
         Ok(transfer)
     }
 
@@ -371,6 +377,19 @@ impl RepositoryStore for LocalStore {
             Err(e) if is_not_found(&e) => Ok(()),
             Err(e) => Err(BackupError::io(full, e)),
         }
+    }
+
+    fn rely_on(&self, path: &str) -> Result<()> {
+        let full = self.full(path)?;
+        let mut unsynced = self.unsynced.lock();
+        // The file's entry, and its folder's (a `data/xx/` folder another job created).
+        let mut dir = full.as_path();
+        for _ in 0..2 {
+            let Some(parent) = dir.parent().filter(|p| p.starts_with(&self.root)) else { break };
+            unsynced.insert(parent.to_path_buf());
+            dir = parent;
+        }
+        Ok(())
     }
 
     fn delete_dir(&self, path: &str) -> Result<()> {

@@ -281,7 +281,12 @@ impl Repository {
         check_checksum(checksum)?;
         let path = data_path(checksum);
         match self.store.file_size(&path)? {
-            Some(size) if size == bytes => return Ok(None),
+            Some(size) if size == bytes => {
+                // Stored by an earlier job, or by one still running: the manifest written next must
+                // not get ahead of that job's fsyncs.
+                self.store.rely_on(&path)?;
+                return Ok(None);
+            }
             Some(size) => {
                 log::warn!("repository {}: {path} has {size} bytes, expected {bytes}; storing it again", self.name)
             }

@@ -266,6 +266,40 @@ fn every_entry_a_manifest_needs_is_durable_before_the_manifest() {
     }
 }
 
+/// A backup that finds its data files already stored (by another job, through another store of the same
+/// location, that has not written its manifest yet) still fsyncs their folders before its manifest.
+#[test]
+fn a_manifest_relying_on_another_jobs_files_makes_their_names_durable() {
+    let sources_dir = tempfile::tempdir().unwrap();
+    let (files, manifest) = sources(sources_dir.path());
+    let location = tempfile::tempdir().unwrap();
+    let root = location.path().join("repo");
+    let first = Repository::attach("test", false, Box::new(LocalStore::new("test", root.clone())), 0).unwrap();
+    for (checksum, path) in &files {
+        let bytes = std::fs::metadata(path).unwrap().len();
+        assert!(first.upload(checksum, bytes, path).unwrap().is_some(), "stored by the first job");
+    }
+    let fs = FaultyFileSystem::new(None, false);
+    let store = LocalStore::with_file_system("test", root.clone(), fs.clone());
+    let second = Repository::attach("test", false, Box::new(store), 0).unwrap();
+    backup(&second, &files, &manifest).unwrap();
+    let events = fs.events.lock().clone();
+    let manifest_at = events
+        .iter()
+        .position(|(step, path)| *step == Step::Rename && path.to_string_lossy().ends_with(".manifest.json"))
+        .unwrap();
+    for (checksum, _) in &files {
+        let folder = root.join("data").join(&checksum[..2]);
+        for dir in [folder.as_path(), folder.parent().unwrap()] {
+            assert!(
+                events[..manifest_at].iter().any(|(step, path)| *step == Step::SyncDir && path == dir),
+                "{} is fsynced before the manifest",
+                dir.display()
+            );
+        }
+    }
+}
+
 #[test]
 fn a_copy_that_does_not_match_its_checksum_is_refused() {
     let dir = tempfile::tempdir().unwrap();

@@ -314,12 +314,18 @@ fn streams(store: &Store, table: &TableDef, insert: &Insert) -> bool {
         && insert.partition_values.is_empty()
         && !table.key.model.is_keyed()
         && table.partition_expr.is_none()
+        && table.tablets().count() <= STREAMING_MAX_TABLETS
         && rollup::rollups_of(&store.snapshot(), table.id).is_empty()
 }
 
+/// Most tablets a streaming INSERT may write to: each keeps a segment file open, with a write buffer and
+/// its current row group in memory, until the statement ends. A table with more tablets takes the
+/// collected path, which opens one file at a time.
+const STREAMING_MAX_TABLETS: usize = 128;
+
 /// INSERT that writes as it reads: the query's rows come in chunks (`Options::insert_chunk_rows`); each
-/// chunk is conformed, routed and appended to its tablets' open segment files (tablets in parallel)
-/// while the query produces the next, so memory holds about one chunk, not the whole result. The
+/// chunk is conformed, routed and appended to its tablets' open segment files (tablets in parallel), so
+/// memory holds about one chunk plus each open file's current row group, not the whole result. The
 /// files become visible in one commit at the end; an error at any point drops the writers and with
 /// them every file written.
 fn insert_streaming(

@@ -49,9 +49,10 @@ pub(crate) fn collect_query(session: &Session, query: &sp::Query) -> Result<Quer
 }
 
 /// Runs `query` and hands its rows to `on_rows` in chunks of about `chunk_rows` rows, as they come,
-/// after `on_schema` has seen the result's schema (also when there are no rows). The query keeps
-/// producing on DataFusion's threads while `on_rows` works, and at most one chunk (plus DataFusion's
-/// buffers) is held at a time. The first error stops the query.
+/// after `on_schema` has seen the result's schema (also when there are no rows). At most one chunk
+/// (plus DataFusion's buffers; the parts of the plan DataFusion runs as tasks of their own, such as
+/// scans feeding a repartition, keep producing into them while `on_rows` works) is held at a time. The
+/// first error stops the query.
 pub(crate) fn for_each_chunk(
     session: &Session,
     query: &sp::Query,

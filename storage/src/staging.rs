@@ -3,14 +3,15 @@
 //! A restore job owns one folder `staging/<name>/` (for example `restore-42`). [`stage`] puts one file
 //! there under `<checksum>.parquet`: a hard link when the source is on the same filesystem, a byte copy
 //! otherwise. Either way the bytes are hashed (BLAKE3; a copy is hashed while it is copied) and checked
-//! against the checksum the caller expects; a copy's bytes are fsynced. A file that does not match is
-//! removed and the call fails with [`StorageError::Corruption`]. Staging is thread-safe: a job stages
-//! its files from several threads at once.
+//! against the checksum the caller expects; then the file is fsynced (a linked file too: the repository
+//! may have been copied in by a tool that never fsynced it; for a file already on disk this costs
+//! little). A file that does not match is removed and the call fails with [`StorageError::Corruption`].
+//! Staging is thread-safe: a job stages its files from several threads at once.
 //!
-//! [`adopt`] turns staged files into [`PendingSegment`]s of a target tablet: each gets a fresh segment id
-//! and a hard link `data/<tablet>/<segment>.parquet` (same filesystem, so no copy); the commit that names
-//! them fsyncs their folders first, which makes the new entries durable (the bytes already are: a linked
-//! file's since it was written, a copied one's since it was staged). Linking rather than renaming lets one staged file serve
+//! [`adopt`] links a staged file to a new segment path `data/<tablet>/<segment>.parquet` (same
+//! filesystem, so no copy); `Store::adopt_staged` turns such links into pending segments with fresh
+//! ids, and the commit that names them fsyncs their folders first, which makes the new entries durable
+//! (the bytes already are, since staging). Linking rather than renaming lets one staged file serve
 //! several tablets (the repository stores identical files once). The caller then commits every pending
 //! segment in ONE transaction. Entries under `staging/` themselves are never fsynced: nothing refers to
 //! them, and a crash empties the folder anyway.
@@ -107,11 +108,14 @@ fn stage_new(target: &Path, checksum: &str, source: &Path) -> Result<StagedFile>
             source.display()
         )));
     }
+    if linked {
+        File::open(target).and_then(|f| f.sync_all()).at(target)?;
+    }
     Ok(StagedFile { checksum: checksum.to_string(), path: target.to_path_buf(), bytes, linked })
 }
 
-/// Links a staged file to `target` (a new segment path under `data/<tablet>/`). The caller fsyncs the
-/// folder once all of a tablet's files are linked.
+/// Links a staged file to `target` (a new segment path under `data/<tablet>/`). The commit that names it
+/// fsyncs the folder.
 pub(crate) fn adopt(staged: &StagedFile, target: &Path, meta: &SegmentMeta) -> Result<()> {
     if meta.checksum != staged.checksum {
         return Err(StorageError::Internal(format!(

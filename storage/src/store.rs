@@ -11,7 +11,7 @@
 //! Lock order (outer to inner): a table's lock ([`Store::table_lock`]) -> `commit_lock` -> `state`.
 //! `state` is held only to swap an `Arc`, never across I/O.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::{self, File, TryLockError};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -401,6 +401,9 @@ impl Inner {
     }
 
     pub(crate) fn commit(&self, txn: Transaction) -> Result<Arc<MetaState>> {
+        // Folder entries of new segments not made durable yet (adopted restore files), before the
+        // metadata names them; outside the commit lock, so other commits do not wait on these fsyncs.
+        sync_dirs(&txn.unsynced_folders())?;
         let _commit = self.commit_lock.lock();
         if let Some(reason) = self.poisoned.lock().clone() {
             return Err(StorageError::Poisoned(reason));
@@ -679,11 +682,7 @@ impl Inner {
         if unsynced && !pendings.is_empty() {
             return Err(StorageError::Internal("a commit that adds segments must be synced".to_string()));
         }
-        // Folder entries of new segments not made durable yet (adopted restore files) before the
-        // metadata names them.
-        let folders: BTreeSet<&Path> =
-            pendings.iter().filter(|p| !p.entry_synced).filter_map(|p| p.path.parent()).collect();
-        sync_dirs(&folders.into_iter().collect::<Vec<_>>())?;
+
         let mut write_options = WriteOptions::default();
         write_options.set_sync(!unsynced);
         if let Err(e) = self.meta.write_opt(batch, &write_options) {

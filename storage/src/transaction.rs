@@ -62,7 +62,7 @@ pub struct Transaction {
     /// rewrites): such a commit leaves the rollups of its tables ready (see `store.rs`, "rollup
     /// invalidation").
     pub(crate) rows_preserved: bool,
-    /// False for progress records a crash may lose (see [`Transaction::without_sync`]).
+    /// True for progress records a crash may lose (see [`Transaction::without_sync`]).
     pub(crate) unsynced: bool,
 }
 
@@ -73,6 +73,18 @@ impl Transaction {
 
     pub fn is_empty(&self) -> bool {
         self.ops.is_empty()
+    }
+
+    /// The tablet folders of the new segments whose entries are not durable yet (files a restore
+    /// adopted by hard link), each once: the commit fsyncs them before it names the files.
+    pub(crate) fn unsynced_folders(&self) -> Vec<&std::path::Path> {
+        let mut folders = std::collections::BTreeSet::new();
+        for op in &self.ops {
+            if let Op::ChangeSegments { add, .. } = op {
+                folders.extend(add.iter().filter(|p| !p.entry_synced).filter_map(|p| p.path.parent()));
+            }
+        }
+        folders.into_iter().collect()
     }
 
     /// Declares that every row this transaction removes from a table comes back unchanged in the same

@@ -11,7 +11,9 @@
 //! 3. A job thread advances the StarRocks states: UPLOAD_SNAPSHOT (claim the files in the repository),
 //!    UPLOADING (store each file the repository lacks, under its checksum: hard link on the same
 //!    filesystem, verified copy otherwise), SAVE_META (build the manifest), UPLOAD_INFO (write the
-//!    manifest: now the snapshot exists), FINISHED. Each state change is persisted.
+//!    manifest: now the snapshot exists), FINISHED. Each state change is persisted (the intermediate
+//!    ones without waiting for the disk). Files move on a thread pool of the job's own
+//!    ([`file_pool`]), one thread per core.
 //! 4. CANCEL, a timeout or an error stops it between files: it removes the unfinished snapshot folder and
 //!    the data files no manifest needs, releases the hard-link snapshot, and ends CANCELLED with a status.
 //! 5. A job that was running when the process stopped is CANCELLED on the next open, with a status that
@@ -34,6 +36,19 @@ pub(crate) mod restore_objects;
 mod restore_runner;
 mod runner;
 pub(crate) mod statements;
+
+/// The threads one backup or restore job moves and hashes its files on: a pool of its own, not rayon's
+/// global one, so that statements that use the global pool meanwhile (an INSERT routing its rows) do
+/// not queue behind a job's file I/O.
+pub(crate) fn file_pool(job: &str) -> Result<rayon::ThreadPool, String> {
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    let name = job.to_string();
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(move |i| format!("{name}-{i}"))
+        .build()
+        .map_err(|e| job::common_error(&format!("cannot start the job's file threads: {e}")))
+}
 
 pub use job::{BackupState, JobSummary};
 pub use restore_job::{RestoreState, RestoreSummary};

@@ -207,27 +207,30 @@ fn steps(store: &Store, repository: &Repository, job: &RestoreControl, plan: &Re
     enter(store, job, plan, RestoreState::Downloading, |_| {})?;
     // Files are staged (linked or copied, and hashed) on every core at once; the first failure stops
     // the rest.
-    let staged: HashMap<String, StagedFile> = files
-        .par_iter()
-        .map(|(checksum, bytes)| {
-            check(job, plan)?;
-            let source = repository
-                .local_data_file(checksum)
-                .map_err(|e| common_error(&format!("cannot read data file {checksum}: {e}")))?;
-            let file = store
-                .stage_file(&plan.staging, checksum, &source)
-                .map_err(|e| common_error(&format!("staging data file {} failed: {e}", source.display())))?;
-            {
-                let mut record = job.record.lock();
-                record.files_done += 1;
-                record.bytes_done += bytes;
-            }
-            if !plan.file_delay.is_zero() {
-                std::thread::sleep(plan.file_delay);
-            }
-            Ok((checksum.clone(), file))
-        })
-        .collect::<Result<_, String>>()?;
+    let pool = super::file_pool(&format!("tessera-restore-{}", job.record.lock().id))?;
+    let staged: HashMap<String, StagedFile> = pool.install(|| {
+        files
+            .par_iter()
+            .map(|(checksum, bytes)| {
+                check(job, plan)?;
+                let source = repository
+                    .local_data_file(checksum)
+                    .map_err(|e| common_error(&format!("cannot read data file {checksum}: {e}")))?;
+                let file = store
+                    .stage_file(&plan.staging, checksum, &source)
+                    .map_err(|e| common_error(&format!("staging data file {} failed: {e}", source.display())))?;
+                {
+                    let mut record = job.record.lock();
+                    record.files_done += 1;
+                    record.bytes_done += bytes;
+                }
+                if !plan.file_delay.is_zero() {
+                    std::thread::sleep(plan.file_delay);
+                }
+                Ok((checksum.clone(), file))
+            })
+            .collect::<Result<_, String>>()
+    })?;
     // Rebuilding keyed tables' primary index reads the key columns of every restored file: done here,
     // before the commit takes the DDL and table locks.
     let index = index_entries(plan, &staged)?;

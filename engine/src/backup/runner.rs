@@ -153,22 +153,25 @@ fn steps(
     enter(store, job, plan, BackupState::Uploading, |_| {})?;
     // Files are uploaded (linked, or copied and hashed) on every core at once; the first failure stops
     // the rest. Each is durable in the repository before the manifest that names it is written.
-    files.par_iter().try_for_each(|(checksum, (path, bytes))| {
-        check(job, plan)?;
-        let stored = repository
-            .upload(checksum, *bytes, path)
-            .map_err(|e| common_error(&format!("uploading {} failed: {e}", path.display())))?;
-        let mut record = job.record.lock();
-        record.files_done += 1;
-        record.bytes_done += bytes;
-        if stored.is_none() {
-            record.files_deduplicated += 1;
-        }
-        drop(record);
-        if !plan.file_delay.is_zero() {
-            std::thread::sleep(plan.file_delay);
-        }
-        Ok::<(), String>(())
+    let pool = super::file_pool(&format!("tessera-backup-{}", job.record.lock().id))?;
+    pool.install(|| {
+        files.par_iter().try_for_each(|(checksum, (path, bytes))| {
+            check(job, plan)?;
+            let stored = repository
+                .upload(checksum, *bytes, path)
+                .map_err(|e| common_error(&format!("uploading {} failed: {e}", path.display())))?;
+            let mut record = job.record.lock();
+            record.files_done += 1;
+            record.bytes_done += bytes;
+            if stored.is_none() {
+                record.files_deduplicated += 1;
+            }
+            drop(record);
+            if !plan.file_delay.is_zero() {
+                std::thread::sleep(plan.file_delay);
+            }
+            Ok::<(), String>(())
+        })
     })?;
     check(job, plan)?;
     enter(store, job, plan, BackupState::SaveMeta, |r| r.upload_finished_ms = Some(now_ms()))?;

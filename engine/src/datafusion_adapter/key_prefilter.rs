@@ -43,13 +43,13 @@ impl KeyPrefilter {
             return None;
         }
         let (min, max) = (*ints.iter().min()?, *ints.iter().max()?);
-        let range = (max as i128 - min as i128) as u64 + 1;
-        if range > MAX_RANGE {
+        let span = max.abs_diff(min);
+        if span >= MAX_RANGE {
             return None;
         }
-        let mut bits = vec![0u64; range.div_ceil(64) as usize];
+        let mut bits = vec![0u64; (span + 1).div_ceil(64) as usize];
         for v in ints {
-            let offset = (v - min) as u64;
+            let offset = v.abs_diff(min);
             bits[(offset / 64) as usize] |= 1 << (offset % 64);
         }
         Some(KeyPrefilter { column, min, bits })
@@ -76,8 +76,9 @@ impl KeyPrefilter {
     fn test<T: Copy + Into<i64>>(&self, keys: &[T]) -> BooleanBuffer {
         let span = self.bits.len() as u64 * 64;
         BooleanBuffer::collect_bool(keys.len(), |i| {
-            let offset = keys[i].into().wrapping_sub(self.min) as u64;
-            offset < span && self.bits[(offset / 64) as usize] & (1 << (offset % 64)) != 0
+            let key = keys[i].into();
+            let offset = key.abs_diff(self.min);
+            key >= self.min && offset < span && self.bits[(offset / 64) as usize] & (1 << (offset % 64)) != 0
         })
     }
 }
@@ -221,6 +222,8 @@ mod tests {
         let negated = in_list(k, vec![lit(5i64)], &true, &schema).unwrap();
         assert!(KeyPrefilter::derive(&negated).is_none());
         assert!(KeyPrefilter::derive(&list("k", &[0, i64::MAX])).is_none(), "range too wide for a bitmap");
+        assert!(KeyPrefilter::derive(&list("k", &[i64::MIN, i64::MAX])).is_none(), "the widest range");
+        assert_eq!(kept(&list("k", &[i64::MIN])), Some(vec![false; 6]), "no key wraps around to the minimum");
         assert!(KeyPrefilter::derive(&lit(true)).is_none());
     }
 
