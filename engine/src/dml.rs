@@ -320,7 +320,7 @@ fn streams(store: &Store, table: &TableDef, insert: &Insert) -> bool {
 
 /// Most tablets a streaming INSERT may write to: each keeps a segment file open, with a write buffer and
 /// its current row group in memory, until the statement ends. A table with more tablets takes the
-/// collected path, which opens one file at a time.
+/// collected path, which has one file open per core at a time.
 const STREAMING_MAX_TABLETS: usize = 128;
 
 /// INSERT that writes as it reads: the query's rows come in chunks (`Options::insert_chunk_rows`); each
