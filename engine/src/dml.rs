@@ -135,14 +135,11 @@ pub(crate) fn write_rows(
     target: Target<'_>,
     txn: &mut Transaction,
 ) -> Result<Written> {
-    let mut per_tablet: BTreeMap<TabletId, Vec<RecordBatch>> = BTreeMap::new();
     let given = batches.iter().map(|b| b.num_rows() as u64).sum::<u64>();
     let mut stored = 0u64;
     let routed: Vec<_> =
         batches.par_iter().map(|batch| route_batch(table, batch, only_partitions)).collect::<Result<_, _>>()?;
-    for (tablet, part) in routed.into_iter().flatten() {
-        per_tablet.entry(tablet).or_default().push(part);
-    }
+    let mut per_tablet = by_tablet(routed);
     let schema = table.arrow_schema();
     let keyed = table.key.model.is_keyed();
     if let Target::Overwrite(tablets) = &target {
@@ -196,6 +193,15 @@ pub(crate) fn write_rows(
         }
     }
     Ok(Written { given, stored })
+}
+
+/// The parts of routed batches, by tablet, each tablet's in the order of the batches.
+fn by_tablet(routed: Vec<Vec<(TabletId, RecordBatch)>>) -> BTreeMap<TabletId, Vec<RecordBatch>> {
+    let mut per_tablet: BTreeMap<TabletId, Vec<RecordBatch>> = BTreeMap::new();
+    for (tablet, part) in routed.into_iter().flatten() {
+        per_tablet.entry(tablet).or_default().push(part);
+    }
+    per_tablet
 }
 
 /// Takes the table's lock for adding rows: shared for DUPLICATE KEY tables (appends commute), exclusive
@@ -359,12 +365,8 @@ fn insert_streaming(
             .collect::<Result<_>>()?;
         rows += chunk.iter().map(|b| b.num_rows() as u64).sum::<u64>();
         drop(chunk);
-        let mut per_tablet: BTreeMap<TabletId, Vec<RecordBatch>> = BTreeMap::new();
-        for (tablet, part) in routed.into_iter().flatten() {
-            per_tablet.entry(tablet).or_default().push(part);
-        }
-        let mut work = Vec::with_capacity(per_tablet.len());
-        for (tablet, parts) in per_tablet {
+        let mut work = Vec::new();
+        for (tablet, parts) in by_tablet(routed) {
             let writer = match writers.remove(&tablet) {
                 Some(writer) => writer,
                 None => store.tablet_writer(tablet, &schema)?,

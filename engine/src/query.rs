@@ -28,23 +28,23 @@ fn context(session: &Session) -> StatementContext {
 /// Plans and runs a query to completion.
 pub(crate) fn collect_query(session: &Session, query: &sp::Query) -> Result<QueryOutput> {
     let context = context(session);
-    let mut query = query.clone();
-    rewrite_files_arguments(&mut query);
-    let statement = DfStatement::Statement(Box::new(sp::Statement::Query(Box::new(query))));
-    let (schema, batches) = session.db.block_on(async {
-        let plan = context.ctx.state().statement_to_plan(statement).await?;
-        let frame = context.ctx.execute_logical_plan(plan).await?;
-        let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
-        // Streamed rather than collected at once, so that the session's progress counter moves.
-        let mut stream = frame.execute_stream().await?;
-        let mut batches = Vec::new();
-        while let Some(batch) = futures::StreamExt::next(&mut stream).await {
-            let batch = batch?;
-            session.progress.fetch_add(batch.num_rows() as u64, std::sync::atomic::Ordering::Relaxed);
-            batches.push(batch);
-        }
-        Ok::<_, crate::error::EngineError>((schema, batches))
-    })??;
+    let mut schema = None;
+    let mut batches = Vec::new();
+    run_chunked(
+        session,
+        &context,
+        query,
+        usize::MAX,
+        |s| {
+            schema = Some(s.clone());
+            Ok(())
+        },
+        |all| {
+            batches = all;
+            Ok(())
+        },
+    )?;
+    let schema = schema.ok_or_else(|| crate::error::EngineError::Internal("the query gave no schema".into()))?;
     Ok(QueryOutput { schema, batches, _context: context })
 }
 
@@ -58,9 +58,21 @@ pub(crate) fn for_each_chunk(
     query: &sp::Query,
     chunk_rows: usize,
     on_schema: impl FnOnce(&SchemaRef) -> Result<()>,
+    on_rows: impl FnMut(Vec<RecordBatch>) -> Result<()>,
+) -> Result<()> {
+    run_chunked(session, &context(session), query, chunk_rows, on_schema, on_rows)
+}
+
+/// [`for_each_chunk`] within `context`. The rows are streamed rather than collected at once, so that
+/// the session's progress counter moves.
+fn run_chunked(
+    session: &Session,
+    context: &StatementContext,
+    query: &sp::Query,
+    chunk_rows: usize,
+    on_schema: impl FnOnce(&SchemaRef) -> Result<()>,
     mut on_rows: impl FnMut(Vec<RecordBatch>) -> Result<()>,
 ) -> Result<()> {
-    let context = context(session);
     let mut query = query.clone();
     rewrite_files_arguments(&mut query);
     let statement = DfStatement::Statement(Box::new(sp::Statement::Query(Box::new(query))));

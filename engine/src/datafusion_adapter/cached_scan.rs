@@ -246,6 +246,7 @@ impl ExecutionPlan for CachedScanExec {
             runtime_rowwise: !self.runtime_filters.is_empty(),
             runtime_seen: 0,
             runtime_passed: 0,
+            prefilters: vec![None; self.runtime_filters.len()],
         };
         let stream = futures::stream::unfold(cursor, |mut cursor| async move {
             if cursor.done {
@@ -296,7 +297,13 @@ struct Cursor {
     /// Rows the runtime filters have seen and kept so far.
     runtime_seen: usize,
     runtime_passed: usize,
+    /// For each runtime filter, the last state of it seen and the key prefilter derived from that
+    /// state: derived again only when the filter changes (a join fills it in once).
+    prefilters: Vec<Option<DerivedPrefilter>>,
 }
+
+/// A runtime filter's state and the key prefilter derived from it (see `Cursor::prefilters`).
+type DerivedPrefilter = (Arc<dyn PhysicalExpr>, Option<Arc<KeyPrefilter>>);
 
 impl Cursor {
     fn next_batch(&mut self) -> DfResult<Option<RecordBatch>> {
@@ -391,14 +398,22 @@ impl Cursor {
     fn apply_runtime_filters(&mut self, mut batch: RecordBatch) -> DfResult<RecordBatch> {
         let before = batch.num_rows();
         let mut filled_in = false;
-        for filter in &self.runtime_filters {
+        for (filter, seen) in self.runtime_filters.iter().zip(&mut self.prefilters) {
             if batch.num_rows() == 0 {
                 break;
             }
             // A join's IN lists first, as a bitmap of their keys; the whole filter then runs on what
             // is left (see `key_prefilter.rs`).
             let current = snapshot_physical_expr(filter.clone())?;
-            if let Some(mask) = KeyPrefilter::derive(&current).and_then(|p| p.mask(&batch)) {
+            let prefilter = match seen {
+                Some((state, prefilter)) if Arc::ptr_eq(state, &current) => prefilter.clone(),
+                _ => {
+                    let prefilter = KeyPrefilter::derive(&current).map(Arc::new);
+                    *seen = Some((current.clone(), prefilter.clone()));
+                    prefilter
+                }
+            };
+            if let Some(mask) = prefilter.and_then(|p| p.mask(&batch)) {
                 if mask.true_count() < batch.num_rows() {
                     batch = filter_record_batch(&batch, &mask)?;
                     if batch.num_rows() == 0 {
