@@ -13,7 +13,8 @@
 #
 # Finding the library is not enough: bindgen also needs clang's own headers (`stddef.h` and the
 # like, in `<llvm>/lib/clang/<version>/include`), which Debian ships in libclang-common-*-dev, not in
-# libclang1-*. So `libclang_usable` asks for both; when in doubt, setup installs libclang-dev.
+# libclang1-*. So `libclang_usable` asks for both, for the one library clang-sys would load; when in
+# doubt, setup installs libclang-dev.
 #
 # `TESSERA_SETUP_ROOT` (default empty) is prefixed to every fixed search directory: the tests point
 # it at a fake tree. Environment paths (LIBCLANG_PATH, LD_LIBRARY_PATH, ...) are used as given.
@@ -66,15 +67,25 @@ libclang_find() {
     return 0
 }
 
-# True when clang's builtin headers sit where libclang $1 looks for them: clang takes its resource
-# directory from the real location of the library (`<libdir>/clang/<version>/include`).
+# True when clang's builtin headers (`clang/<version>/include/stddef.h`) belong to the LLVM that
+# libclang $1 is part of: beside the library's real file (upstream LLVM: `lib/clang/...`), one level up
+# (`/usr/lib64/libclang.so.N` with `/usr/lib/clang/N/...`), or, for Debian's `libclang-N.so*` names,
+# under `/usr/lib/llvm-N/lib` (Debian's libclang is built to look there).
 libclang_has_headers() {
-    local lib real
-    lib="$1"
+    local lib="$1" real dir name major d f
     real="$(readlink -f "$lib" 2>/dev/null || printf '%s' "$lib")"
-    local f
-    for f in "$(dirname "$real")"/clang/*/include/stddef.h; do
-        [ -e "$f" ] && return 0
+    dir="$(dirname "$real")"
+    local dirs=("$dir/clang" "$dir/../lib/clang" "$dir/../lib64/clang")
+    name="${lib##*/}"
+    major="${name#libclang-}"
+    major="${major%%[!0-9]*}"
+    if [ "$name" != "${name#libclang-}" ] && [ -n "$major" ]; then
+        dirs+=("${TESSERA_SETUP_ROOT:-}/usr/lib/llvm-$major/lib/clang")
+    fi
+    for d in "${dirs[@]}"; do
+        for f in "$d"/*/include/stddef.h; do
+            [ -e "$f" ] && return 0
+        done
     done
     return 1
 }
