@@ -13,7 +13,7 @@
 #
 # Finding the library is not enough: bindgen also needs clang's own headers (`stddef.h` and the
 # like, in `<llvm>/lib/clang/<version>/include`), which Debian ships in libclang-common-*-dev, not in
-# libclang1-*. So `libclang_usable` asks for both, for the one library clang-sys would load; when in
+# libclang1-*. So `libclang_decision` asks for both, for the one library clang-sys would load; when in
 # doubt, setup installs libclang-dev.
 #
 # `TESSERA_SETUP_ROOT` (default empty) is prefixed to every fixed search directory: the tests point
@@ -58,8 +58,9 @@ libclang_find() {
         [ -n "$d" ] && libclang_candidates_in "$d"
     done
     unset IFS
-    for pattern in /usr/local/llvm*/lib* /usr/local/lib*/*/* /usr/local/lib*/* /usr/local/lib* \
-        /usr/lib*/*/* /usr/lib*/* /usr/lib*; do
+    # Quoted here, globbed below under the root.
+    for pattern in '/usr/local/llvm*/lib*' '/usr/local/lib*/*/*' '/usr/local/lib*/*' '/usr/local/lib*' \
+        '/usr/lib*/*/*' '/usr/lib*/*' '/usr/lib*'; do
         for d in "$root"$pattern; do
             [ -d "$d" ] && libclang_candidates_in "$d"
         done
@@ -112,9 +113,27 @@ libclang_chosen() {
         END { if (NR > 0) print chosen }'
 }
 
-# True (and prints the library) when the libclang clang-sys would load has clang's headers beside it.
-libclang_usable() {
+# What setup must do about libclang, as one word (then the library, when there is one):
+#   ok <lib>            bindgen will load <lib> and find clang's headers;
+#   install             no usable libclang (none, only libclang-cpp, or one without headers):
+#                       install libclang-dev;
+#   bad-path            LIBCLANG_PATH is set but holds no libclang bindgen accepts (it looks nowhere
+#                       else, so installing would not help);
+#   no-headers <lib>    LIBCLANG_PATH names <lib>, which has no clang headers beside it.
+libclang_decision() {
     local lib
     lib="$(libclang_chosen)"
-    [ -n "$lib" ] && libclang_has_headers "$lib" && printf '%s\n' "$lib"
+    if [ -n "${LIBCLANG_PATH:-}" ]; then
+        if [ -z "$lib" ]; then
+            echo "bad-path"
+        elif libclang_has_headers "$lib"; then
+            echo "ok $lib"
+        else
+            echo "no-headers $lib"
+        fi
+    elif [ -n "$lib" ] && libclang_has_headers "$lib"; then
+        echo "ok $lib"
+    else
+        echo "install"
+    fi
 }

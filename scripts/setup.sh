@@ -37,19 +37,21 @@ apt_install() {
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2
 }
 
-if [ -n "${LIBCLANG_PATH:-}" ]; then
-    # bindgen looks nowhere else, so installing a package would not help.
-    [ -n "$(libclang_chosen)" ] ||
-        die "LIBCLANG_PATH=$LIBCLANG_PATH holds no libclang bindgen accepts (libclang.so, libclang-*.so, libclang.so.*, libclang-*.so.*, 64-bit); fix it or unset it"
-    libclang_usable >/dev/null ||
-        echo "tessera setup: warning: clang's headers (clang/<version>/include/stddef.h) are not beside $(libclang_chosen); RocksDB's bindings may fail to build" >&2
-elif ! libclang_usable >/dev/null; then
-    # Either no libclang bindgen would load (libclang-cpp alone does not count), or one without
-    # clang's headers: libclang-dev brings both.
-    apt_install libclang-dev
-    libclang_usable >/dev/null ||
-        die "libclang-dev was installed but bindgen would still find no usable libclang; set LIBCLANG_PATH"
-fi
+case "$(libclang_decision)" in
+    ok\ *) ;;
+    bad-path)
+        die "LIBCLANG_PATH=$LIBCLANG_PATH holds no libclang bindgen accepts (libclang.so, libclang-*.so, libclang.so.*, libclang-*.so.*, 64-bit); fix it or unset it" ;;
+    no-headers\ *)
+        echo "tessera setup: warning: clang's headers (clang/<version>/include/stddef.h) are not beside $(libclang_chosen); RocksDB's bindings may fail to build" >&2 ;;
+    install)
+        # No libclang bindgen would load (libclang-cpp alone does not count), or one without clang's
+        # headers: libclang-dev brings both.
+        apt_install libclang-dev
+        case "$(libclang_decision)" in
+            ok\ *) ;;
+            *) die "libclang-dev was installed but bindgen would still find no usable libclang; set LIBCLANG_PATH" ;;
+        esac ;;
+esac
 
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tessera-target}"
 mkdir -p "$CARGO_TARGET_DIR"

@@ -3,13 +3,16 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use arrow::array::{Int64Array, StringArray};
 use tessera::{BackupState, Database, Options, StoreOptions};
+
+mod common;
+use common::{wait_until, ChildProcess};
 
 fn count(db: &Database, sql: &str) -> i64 {
     let batches = db.session().query(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
@@ -200,9 +203,7 @@ fn cancel_while_uploading_removes_what_the_job_wrote() {
     db.session().execute("INSERT INTO d.t SELECT value, 'x' FROM generate_series(1, 200)").unwrap();
     let job = start_backup(&db, "BACKUP SNAPSHOT d.cancelled TO r");
     wait_for_state(&db, job, BackupState::Uploading);
-    while db.job(job).unwrap().files_done == 0 {
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    wait_until("the first uploaded file", || db.job(job).unwrap().files_done > 0);
     db.session().execute("USE d; CANCEL BACKUP").unwrap();
     let summary = db.job(job).unwrap();
     assert_eq!(summary.state, BackupState::Cancelled, "CANCEL is synchronous");
@@ -331,27 +332,16 @@ fn backup_child_process() {
 fn a_job_interrupted_by_sigkill_is_cancelled_on_reopen() {
     let data = tempfile::tempdir().unwrap();
     let location = tempfile::tempdir().unwrap();
-    let mut child = Command::new(std::env::current_exe().unwrap())
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command
         .args(["--exact", "backup_child_process", "--nocapture", "--test-threads=1"])
         .env(CHILD_DIR, data.path())
-        .env(CHILD_REPO, location.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut line = String::new();
-    let mut reader = std::io::BufReader::new(stdout);
-    while !line.contains("uploading ") {
-        line.clear();
-        if std::io::BufRead::read_line(&mut reader, &mut line).unwrap() == 0 {
-            panic!("the child ended before uploading");
-        }
-    }
+        .env(CHILD_REPO, location.path());
+    let mut child = ChildProcess::spawn(command);
+    let line = child.wait_for_line("uploading ", common::WAIT_LIMIT);
     let job: u64 = line.split("uploading ").nth(1).unwrap().trim().parse().unwrap();
     std::thread::sleep(Duration::from_millis(200));
-    child.kill().unwrap();
-    let _ = child.wait();
+    eprintln!("{}", child.kill());
     let db = Database::open(data.path()).unwrap();
     let summary = db.job(job).unwrap();
     assert_eq!(summary.state, BackupState::Cancelled);
@@ -443,9 +433,7 @@ fn a_job_can_be_cancelled_in_every_state() {
             let db = db.clone();
             std::thread::spawn(move || db.session().execute("CANCEL BACKUP FROM d").map(|_| ()))
         };
-        while !db.job(job).unwrap().cancel_requested {
-            std::thread::sleep(Duration::from_millis(5));
-        }
+        wait_until("CANCEL BACKUP to be requested", || db.job(job).unwrap().cancel_requested);
         release_tx.send(()).unwrap();
         canceller.join().unwrap().unwrap_or_else(|e| panic!("cancel in {target}: {e}"));
         let summary = db.job(job).unwrap();
@@ -485,4 +473,65 @@ fn an_enormous_timeout_is_refused_rather_than_wrapping() {
         .unwrap_err()
         .to_string();
     assert_eq!(err, "Invalid timeout format: 18446744073709551615");
+}
+
+#[test]
+fn temporary_files_of_a_killed_copy_are_removed_and_a_live_ones_kept() {
+    // A BACKUP killed while copying left `<checksum>.parquet.tmp-<pid>-<n>` files that survived every
+    // later backup and DROP SNAPSHOT.
+    let data = tempfile::tempdir().unwrap();
+    let location = tempfile::tempdir().unwrap();
+    let db = Database::open(data.path()).unwrap();
+    setup(&db, location.path());
+    db.session().execute("INSERT INTO d.t VALUES (1, 'a')").unwrap();
+    assert_eq!(
+        db.wait_for_job(start_backup(&db, "BACKUP SNAPSHOT d.first TO r")).unwrap().state,
+        BackupState::Finished
+    );
+    let folder = repo_root(location.path(), "r").join("data/ab");
+    std::fs::create_dir_all(&folder).unwrap();
+    // No process has pid 4194305 (above Linux's largest pid).
+    let dead = folder.join(format!("{}.parquet.tmp-4194305-7", "ab".repeat(32)));
+    let live = folder.join(format!("{}.parquet.tmp-{}-7", "ab".repeat(32), std::process::id()));
+    db.session().execute("INSERT INTO d.t VALUES (2, 'b')").unwrap();
+    assert_eq!(
+        db.wait_for_job(start_backup(&db, "BACKUP SNAPSHOT d.second TO r")).unwrap().state,
+        BackupState::Finished
+    );
+    let kept_snapshot = repo_root(location.path(), "r").join("snapshots/second");
+    let dead_manifest = kept_snapshot.join("__manifest.tmp-4194305-1");
+    for f in [&dead, &live, &dead_manifest] {
+        std::fs::write(f, b"half a file").unwrap();
+    }
+    db.session().execute("DROP SNAPSHOT first ON r").unwrap_or_else(|e| panic!("{e}"));
+    assert!(!dead.exists(), "the dead process's temporary data file is removed");
+    assert!(!dead_manifest.exists(), "the dead process's temporary manifest is removed");
+    assert!(live.exists(), "a live process's temporary file is kept");
+    let shown = db.session().execute_one("SHOW SNAPSHOT ON r").unwrap();
+    assert_eq!(shown.num_rows(), 1, "the other snapshot is intact");
+}
+
+#[test]
+fn a_repository_on_the_data_directorys_filesystem_is_announced() {
+    let data = tempfile::tempdir().unwrap();
+    let db = Database::open(data.path()).unwrap();
+    let same = tempfile::tempdir_in(data.path().parent().unwrap()).unwrap();
+    let created =
+        db.session().execute_one(&format!("CREATE REPOSITORY near ON LOCATION '{}'", same.path().display())).unwrap();
+    assert_eq!(created.warnings.len(), 1, "{:?}", created.warnings);
+    assert!(
+        created.warnings[0].contains("same filesystem") && created.warnings[0].contains("near"),
+        "{:?}",
+        created.warnings
+    );
+    // /dev/shm is a tmpfs of its own on Linux.
+    if let Ok(other) = tempfile::tempdir_in("/dev/shm") {
+        use std::os::unix::fs::MetadataExt;
+        let different = std::fs::metadata(other.path()).unwrap().dev() != std::fs::metadata(data.path()).unwrap().dev();
+        let created = db
+            .session()
+            .execute_one(&format!("CREATE REPOSITORY far ON LOCATION '{}'", other.path().display()))
+            .unwrap();
+        assert_eq!(created.warnings.is_empty(), different, "{:?}", created.warnings);
+    }
 }

@@ -9,14 +9,15 @@
 //! `crash_child_writer` from a no-op into the writer.
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::time::Duration;
 
 use arrow::array::{Array, Int64Array, StringArray};
 use rand::Rng;
 use tessera::{Database, Options, StoreOptions};
+
+mod common;
+use common::ChildProcess;
 
 const CHILD_DIR: &str = "TESSERA_CRASH_CHILD_DIR";
 const CHILD_START: &str = "TESSERA_CRASH_CHILD_START";
@@ -92,34 +93,19 @@ fn kill_writer_at_random_moments() {
     let mut next = 0i64;
     let mut rounds_with_writes = 0;
     for round in 0..8 {
-        let mut child = Command::new(&exe)
+        let mut command = Command::new(&exe);
+        command
             .args(["--exact", "crash_child_writer", "--nocapture", "--test-threads=1"])
             .env(CHILD_DIR, dir.path())
-            .env(CHILD_START, next.to_string())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start the writer");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (tx, rx) = mpsc::channel::<String>();
-        let reader = std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
+            .env(CHILD_START, next.to_string());
+        let mut child = ChildProcess::spawn(command);
         // Kill at a random moment once the writer is writing (however slow its start on this machine).
-        let mut lines: Vec<String> = Vec::new();
-        let deadline = std::time::Instant::now() + Duration::from_secs(60);
-        while !lines.iter().any(|l| l.contains("ack ")) && std::time::Instant::now() < deadline {
-            if let Ok(line) = rx.recv_timeout(Duration::from_millis(100)) {
-                lines.push(line);
-            }
-        }
+        let mut lines = vec![child.wait_for_line("ack ", common::WAIT_LIMIT)];
         std::thread::sleep(Duration::from_millis(rng.random_range(0..700)));
-        child.kill().expect("SIGKILL the writer");
-        let _ = child.wait();
-        let _ = reader.join();
-        lines.extend(rx.try_iter());
+        let report = child.kill();
+        // Shown with the test's output if a check below fails.
+        eprintln!("round {round}: {report}");
+        lines.extend(report.lines);
         let mut acked_this_round = 0;
         // libtest may print "test crash_child_writer ... " in front of the first line.
         for line in lines {

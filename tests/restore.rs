@@ -2,11 +2,14 @@
 //! and a damaged repository file.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::process::Command;
+use std::time::{Duration, Instant};
 
 use arrow::array::Int64Array;
 use tessera::{Database, Options, RestoreState, StoreOptions};
+
+mod common;
+use common::{wait_until, ChildProcess};
 
 fn count(db: &Database, sql: &str) -> i64 {
     let batches = db.session().query(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
@@ -183,7 +186,9 @@ fn queries_during_a_restore_see_the_old_data_until_the_commit() {
     let job = start_restore(&db, "RESTORE SNAPSHOT d.s FROM r ON (t)");
     wait_for_state(&db, job, RestoreState::Downloading);
     let mut seen = Vec::new();
+    let deadline = Instant::now() + common::WAIT_LIMIT;
     while !db.restore_job(job).unwrap().state.is_done() {
+        assert!(Instant::now() < deadline, "the restore did not end within {:?}", common::WAIT_LIMIT);
         let before = db.restore_job(job).unwrap().state;
         let n = count(&db, "SELECT count(*) FROM d.t");
         let after = db.restore_job(job).unwrap().state;
@@ -252,27 +257,16 @@ fn restore_child_process() {
 fn a_restore_interrupted_by_sigkill_is_cancelled_on_reopen_and_changed_nothing() {
     let data = tempfile::tempdir().unwrap();
     let location = tempfile::tempdir().unwrap();
-    let mut child = Command::new(std::env::current_exe().unwrap())
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command
         .args(["--exact", "restore_child_process", "--nocapture", "--test-threads=1"])
         .env(CHILD_DIR, data.path())
-        .env(CHILD_REPO, location.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut line = String::new();
-    let mut reader = std::io::BufReader::new(stdout);
-    while !line.contains("downloading ") {
-        line.clear();
-        if std::io::BufRead::read_line(&mut reader, &mut line).unwrap() == 0 {
-            panic!("the child ended before downloading");
-        }
-    }
+        .env(CHILD_REPO, location.path());
+    let mut child = ChildProcess::spawn(command);
+    let line = child.wait_for_line("downloading ", common::WAIT_LIMIT);
     let job: u64 = line.split("downloading ").nth(1).unwrap().trim().parse().unwrap();
     std::thread::sleep(Duration::from_millis(200));
-    child.kill().unwrap();
-    let _ = child.wait();
+    eprintln!("{}", child.kill());
     assert!(std::fs::read_dir(data.path().join("staging")).unwrap().count() > 0, "the killed job left staged files");
 
     let db = Database::open_with(data.path(), fast_options()).unwrap();
@@ -409,9 +403,7 @@ fn a_restore_can_be_cancelled_in_every_state_and_changes_nothing() {
             let db = db.clone();
             std::thread::spawn(move || db.session().execute("CANCEL RESTORE FROM d").map(|_| ()))
         };
-        while !db.restore_job(job).unwrap().cancel_requested {
-            std::thread::sleep(Duration::from_millis(5));
-        }
+        wait_until("CANCEL RESTORE to be requested", || db.restore_job(job).unwrap().cancel_requested);
         hold.release();
         canceller.join().unwrap().unwrap_or_else(|e| panic!("cancel in {target}: {e}"));
         let summary = db.restore_job(job).unwrap();
@@ -451,25 +443,15 @@ fn a_process_killed_at_any_step_of_a_restore_reopens_to_the_old_or_the_restored_
     for target in STATES_BEFORE_COMMIT.into_iter().chain([RestoreState::Finished]) {
         let data = tempfile::tempdir().unwrap();
         let location = tempfile::tempdir().unwrap();
-        let mut child = Command::new(std::env::current_exe().unwrap())
+        let mut command = Command::new(std::env::current_exe().unwrap());
+        command
             .args(["--exact", "restore_kill_child_process", "--nocapture", "--test-threads=1"])
             .env(KILL_CHILD_DIR, data.path())
             .env(KILL_CHILD_REPO, location.path())
-            .env(KILL_CHILD_STATE, target.to_string())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut reader = std::io::BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        while !line.contains("reached ") {
-            line.clear();
-            if std::io::BufRead::read_line(&mut reader, &mut line).unwrap() == 0 {
-                panic!("the child ended before reaching {target}");
-            }
-        }
-        child.kill().unwrap();
-        let _ = child.wait();
+            .env(KILL_CHILD_STATE, target.to_string());
+        let mut child = ChildProcess::spawn(command);
+        let _ = child.wait_for_line("reached ", common::WAIT_LIMIT);
+        eprintln!("{}", child.kill());
         let db = Database::open(data.path()).unwrap();
         let shown = db.session().execute_one("SHOW RESTORE FROM d").unwrap();
         let state = shown.batches[0]

@@ -161,6 +161,10 @@ pub trait RepositoryStore: Send + Sync + std::fmt::Debug {
     fn local_path(&self, _path: &str) -> Result<Option<PathBuf>> {
         Ok(None)
     }
+    /// The repository's root folder, for locations on a local filesystem.
+    fn local_root(&self) -> Option<&Path> {
+        None
+    }
 }
 
 /// Rejects paths that could escape the repository.
@@ -278,6 +282,10 @@ impl RepositoryStore for LocalStore {
 
     fn local_path(&self, path: &str) -> Result<Option<PathBuf>> {
         Ok(Some(self.full(path)?))
+    }
+
+    fn local_root(&self) -> Option<&Path> {
+        Some(&self.root)
     }
 
     fn file_size(&self, path: &str) -> Result<Option<u64>> {

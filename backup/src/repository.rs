@@ -99,6 +99,18 @@ fn is_data_file_name(name: &str) -> bool {
     name.strip_suffix(".parquet").is_some_and(|c| c.len() == 64 && c.chars().all(|x| x.is_ascii_hexdigit()))
 }
 
+/// Whether `name` is a temporary file (`<name>.tmp-<pid>-<n>`, see `location.rs`) left by a process
+/// that no longer runs: a copy that was killed before its rename. A live process's temporary files,
+/// this one's included, are never touched (they may be mid-copy).
+fn is_stale_temporary(name: &str) -> bool {
+    let Some((_, suffix)) = name.rsplit_once(".tmp-") else { return false };
+    let Some((pid, n)) = suffix.split_once('-') else { return false };
+    let (Ok(pid), true) = (pid.parse::<u32>(), !n.is_empty() && n.chars().all(|c| c.is_ascii_digit())) else {
+        return false;
+    };
+    pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists()
+}
+
 fn check_checksum(checksum: &str) -> Result<()> {
     if checksum.len() != 64 || !checksum.chars().all(|c| c.is_ascii_hexdigit()) {
         return Err(BackupError::Corruption(format!("{checksum:?} is not a BLAKE3 checksum")));
@@ -209,6 +221,18 @@ impl Repository {
         };
         let claims = claims_for(&store.identity());
         Ok(Repository { name: name.to_string(), read_only, store, info, claims })
+    }
+
+    /// Whether the repository is on the filesystem of `dir` (the data directory). Data files are then
+    /// hard links to the data directory's segment files: the same bytes on disk, so damage to one is
+    /// damage to the other, and the repository is no copy that survives a failing disk.
+    pub fn shares_filesystem_with(&self, dir: &Path) -> bool {
+        use std::os::unix::fs::MetadataExt;
+        let Some(root) = self.store.local_root() else { return false };
+        match (std::fs::metadata(root), std::fs::metadata(dir)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev(),
+            _ => false,
+        }
     }
 
     pub fn name(&self) -> &str {
@@ -364,11 +388,13 @@ impl Repository {
         Ok(())
     }
 
-    /// Deletes data files that no manifest names and no running job claims. If any manifest cannot
-    /// be read, nothing is deleted (it might name any file). The claims lock is held from the first
+    /// Deletes data files that no manifest names and no running job claims, and the temporary files
+    /// of copies whose process is gone. If any manifest cannot be read, nothing is deleted (it might
+    /// name any file). The claims lock is held from the first
     /// manifest read to the last deletion: a job gives up its claims only after its manifest is durable,
     /// so a file is never both unclaimed and named by a manifest this scan did not see. Only names of
-    /// data files are considered (never another job's temporary file).
+    /// data files, and temporary files of processes that are gone, are considered (never a live job's
+    /// temporary file).
     pub fn collect_garbage(&self) -> Result<usize> {
         if self.read_only {
             return Ok(0);
@@ -387,11 +413,22 @@ impl Repository {
             }
         }
         let mut removed = 0;
+        for label in self.labels()? {
+            for file in self.store.list(&snapshot_dir(&label))? {
+                if is_stale_temporary(&file) {
+                    self.store.delete(&format!("{}/{file}", snapshot_dir(&label)))?;
+                }
+            }
+        }
         for prefix in self.store.list("data")? {
             if prefix.len() != 2 || !prefix.chars().all(|c| c.is_ascii_hexdigit()) {
                 continue;
             }
             for file in self.store.list(&format!("data/{prefix}"))? {
+                if is_stale_temporary(&file) {
+                    self.store.delete(&format!("data/{prefix}/{file}"))?;
+                    continue;
+                }
                 if !is_data_file_name(&file) {
                     continue;
                 }

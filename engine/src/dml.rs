@@ -80,6 +80,7 @@ pub(crate) fn conform_batch(table: &TableDef, batch: &RecordBatch, positions: &[
                 }
             },
         };
+        check_value_range(table, column, &array)?;
         if !column.nullable && array.null_count() > 0 {
             return Err(EngineError::InvalidInput(format!(
                 "column {} of table {} is NOT NULL, but a row gives it NULL",
@@ -103,6 +104,45 @@ pub(crate) fn conform_batch(table: &TableDef, batch: &RecordBatch, positions: &[
         arrays.push(array);
     }
     Ok(RecordBatch::try_new(table.arrow_schema(), arrays)?)
+}
+
+/// Days from 1970-01-01 to 0000-01-01 and to 9999-12-31: StarRocks' DATE range.
+const DATE_RANGE: (i32, i32) = (-719_528, 2_932_896);
+/// Microseconds from 1970-01-01 00:00:00 to 0000-01-01 00:00:00 and to 9999-12-31 23:59:59.999999:
+/// StarRocks' DATETIME range.
+const DATETIME_RANGE: (i64, i64) = (-62_167_219_200_000_000, 253_402_300_799_999_999);
+
+/// Refuses values the column type cannot hold as StarRocks does (dates and datetimes outside years
+/// 0000-9999, infinite floating-point numbers: an overflowed literal or computation), so that nothing
+/// is stored that a later read cannot show.
+fn check_value_range(table: &TableDef, column: &tessera_storage::ColumnDef, array: &ArrayRef) -> Result<()> {
+    use arrow::array::{Date32Array, Float32Array, Float64Array, TimestampMicrosecondArray};
+    let out_of_range = |what: &str| {
+        EngineError::InvalidInput(format!(
+            "a value is out of the range of column {} {} of table {}: {what}",
+            column.name, column.column_type, table.name
+        ))
+    };
+    if let Some(dates) = array.as_any().downcast_ref::<Date32Array>() {
+        let (lo, hi) = (arrow::compute::min(dates), arrow::compute::max(dates));
+        if lo.is_some_and(|d| d < DATE_RANGE.0) || hi.is_some_and(|d| d > DATE_RANGE.1) {
+            return Err(out_of_range("dates run from 0000-01-01 to 9999-12-31"));
+        }
+    } else if let Some(times) = array.as_any().downcast_ref::<TimestampMicrosecondArray>() {
+        let (lo, hi) = (arrow::compute::min(times), arrow::compute::max(times));
+        if lo.is_some_and(|t| t < DATETIME_RANGE.0) || hi.is_some_and(|t| t > DATETIME_RANGE.1) {
+            return Err(out_of_range("datetimes run from 0000-01-01 00:00:00 to 9999-12-31 23:59:59"));
+        }
+    } else if let Some(values) = array.as_any().downcast_ref::<Float64Array>() {
+        if values.iter().flatten().any(f64::is_infinite) {
+            return Err(out_of_range("infinity is not a DOUBLE value"));
+        }
+    } else if let Some(values) = array.as_any().downcast_ref::<Float32Array>() {
+        if values.iter().flatten().any(f32::is_infinite) {
+            return Err(out_of_range("the value overflows FLOAT"));
+        }
+    }
+    Ok(())
 }
 
 /// Where written rows go.

@@ -55,7 +55,10 @@ impl From<datafusion::error::DataFusionError> for EngineError {
         match e {
             D::External(inner) => match inner.downcast::<EngineError>() {
                 Ok(engine) => *engine,
-                Err(other) => EngineError::InvalidInput(other.to_string()),
+                Err(other) => match other.downcast::<StorageError>() {
+                    Ok(storage) => EngineError::from(*storage),
+                    Err(other) => EngineError::InvalidInput(other.to_string()),
+                },
             },
             D::Context(ctx, inner) => match EngineError::from(*inner) {
                 EngineError::InvalidInput(m) => EngineError::InvalidInput(format!("{ctx}: {m}")),

@@ -14,19 +14,27 @@ pub struct StatementResult {
     pub affected_rows: Option<u64>,
     /// The job a BACKUP statement started; watch it with `Database::job` / `Database::wait_for_job`.
     pub job: Option<u64>,
+    /// Things the user should know although the statement succeeded (MySQL's warnings), for example a
+    /// repository that shares the data directory's filesystem. The shell prints them on stderr.
+    pub warnings: Vec<String>,
 }
 
 impl StatementResult {
     pub(crate) fn rows(schema: SchemaRef, batches: Vec<RecordBatch>) -> Self {
-        StatementResult { schema, batches, affected_rows: None, job: None }
+        StatementResult { schema, batches, affected_rows: None, job: None, warnings: Vec::new() }
     }
 
     pub(crate) fn affected(n: u64) -> Self {
-        StatementResult { schema: Arc::new(Schema::empty()), batches: Vec::new(), affected_rows: Some(n), job: None }
+        StatementResult { affected_rows: Some(n), ..Self::ok() }
     }
 
     pub(crate) fn ok() -> Self {
-        StatementResult { schema: Arc::new(Schema::empty()), batches: Vec::new(), affected_rows: None, job: None }
+        Self::rows(Arc::new(Schema::empty()), Vec::new())
+    }
+
+    pub(crate) fn with_warning(mut self, warning: String) -> Self {
+        self.warnings.push(warning);
+        self
     }
 
     pub(crate) fn job(id: u64) -> Self {

@@ -247,6 +247,7 @@ impl Store {
             for (_, (segment, mut rows)) in to_read {
                 rows.sort_unstable();
                 let ordinals: Vec<u32> = rows.iter().map(|(r, _)| *r).collect();
+                segment.verify()?;
                 let batches = read_segment_rows(segment.path(), &ordinals)?;
                 let mut groups_in_order = rows.iter().map(|(_, g)| *g);
                 for b in &batches {

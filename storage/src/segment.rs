@@ -7,13 +7,21 @@
 //! Lifetime: a [`Segment`] is shared by every version (and every reader's pinned snapshot) that contains
 //! it. When a commit removes it from its tablet it is marked obsolete, and the file is deleted when the
 //! last holder drops it. A crash before that leaves an orphan that the next open removes.
+//!
+//! Integrity: a segment loaded from the metadata at open is not trusted until its whole file has been
+//! hashed and found to match the recorded BLAKE3 ([`Segment::verify`], run once per open, before the
+//! first read of its data); a file missing or of the wrong size is known damaged from the open on.
+//! Parquet's own checks do not catch a flipped bit in a data page (the `parquet` crate writes no page
+//! CRCs), so without this a damaged file could return wrong rows. Segments this process wrote, or staged
+//! and verified, are trusted as they are.
 
 use std::collections::HashSet;
 use std::fs::File;
+use std::io::Read;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use arrow::array::{Array, RecordBatch};
 use arrow::datatypes::{DataType, SchemaRef};
@@ -72,11 +80,85 @@ pub struct Segment {
     obsolete: AtomicBool,
     /// The store's cache of decoded data, told when this segment goes.
     cache: Arc<SegmentCache>,
+    /// Whether the file is known to hold what the metadata records (`Err`: why not); unset until the
+    /// first [`Segment::verify`] of a segment loaded at open.
+    integrity: OnceLock<std::result::Result<(), String>>,
 }
 
 impl Segment {
+    /// A segment this process wrote, or staged and verified: trusted.
     pub(crate) fn new(meta: SegmentMeta, tablet: TabletId, path: PathBuf, cache: Arc<SegmentCache>) -> Arc<Segment> {
-        Arc::new(Segment { meta, tablet, path, obsolete: AtomicBool::new(false), cache })
+        let integrity = OnceLock::from(Ok(()));
+        Arc::new(Segment { meta, tablet, path, obsolete: AtomicBool::new(false), cache, integrity })
+    }
+
+    /// A segment named by the metadata at open: hashed before its data is first trusted, or, with
+    /// `damage`, known to be damaged (missing, or of the wrong size).
+    pub(crate) fn loaded(
+        meta: SegmentMeta,
+        tablet: TabletId,
+        path: PathBuf,
+        cache: Arc<SegmentCache>,
+        damage: Option<String>,
+    ) -> Arc<Segment> {
+        let integrity = match damage {
+            Some(reason) => OnceLock::from(Err(reason)),
+            None => OnceLock::new(),
+        };
+        Arc::new(Segment { meta, tablet, path, obsolete: AtomicBool::new(false), cache, integrity })
+    }
+
+    /// Checks, once per open, that the file holds exactly what the metadata records (size and
+    /// BLAKE3 of every byte); callers run it before they read the segment's data. Concurrent callers
+    /// wait for one hash. A damaged file gives [`StorageError::Corruption`] naming it, every time.
+    pub fn verify(&self) -> Result<()> {
+        self.integrity.get_or_init(|| self.hash_matches()).clone().map_err(StorageError::Corruption)
+    }
+
+    /// The damage found so far (by the open, or by an earlier [`Segment::verify`]), without hashing.
+    pub fn known_damage(&self) -> Option<&str> {
+        match self.integrity.get() {
+            Some(Err(reason)) => Some(reason),
+            _ => None,
+        }
+    }
+
+    fn hash_matches(&self) -> std::result::Result<(), String> {
+        let path = &self.path;
+        let tablet = self.tablet;
+        let mut file = File::open(path)
+            .map_err(|e| format!("segment file {} of tablet {tablet} cannot be read: {e}", path.display()))?;
+        let mut hasher = blake3::Hasher::new();
+        let mut buffer = vec![0u8; 1 << 20];
+        let mut bytes = 0u64;
+        loop {
+            let n = match file.read(&mut buffer) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    return Err(format!("segment file {} of tablet {tablet} cannot be read: {e}", path.display()))
+                }
+            };
+            hasher.update(&buffer[..n]);
+            bytes += n as u64;
+        }
+        if bytes != self.meta.bytes {
+            return Err(format!(
+                "segment file {} of tablet {tablet} has {bytes} bytes, the metadata says {}",
+                path.display(),
+                self.meta.bytes
+            ));
+        }
+        let actual = hasher.finalize().to_hex();
+        if actual.as_str() != self.meta.checksum {
+            return Err(format!(
+                "segment file {} of tablet {tablet} is damaged: its BLAKE3 is {actual}, the metadata says {}",
+                path.display(),
+                self.meta.checksum
+            ));
+        }
+        Ok(())
     }
 
     pub fn id(&self) -> SegmentId {

@@ -182,6 +182,7 @@ impl SegmentCache {
                 return Ok(e.value.clone());
             }
         }
+        segment.verify()?;
         let path = segment.path();
         let file = File::open(path).at(path)?;
         let footer = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())?;

@@ -121,15 +121,34 @@ impl Store {
         }
         sync_dir(dir)?;
 
+        let meta_dir = dir.join("meta");
+        let new_catalog = check_catalog_files(dir, &meta_dir, &data_dir)?;
         let mut db_options = rocksdb::Options::default();
-        db_options.create_if_missing(true);
+        // Only a directory with no catalog and no data gets a new catalog: RocksDB must never start an
+        // empty one over a damaged one (the orphan sweep below would then delete every segment file).
+        db_options.create_if_missing(new_catalog);
         db_options.set_paranoid_checks(true);
+        // RocksDB's info log is rotated at every open; keep a few, not one per run forever.
+        db_options.set_keep_log_file_num(4);
         // Upserts look up every key of a batch in the primary index; most are absent in a bulk load.
         let mut table_options = rocksdb::BlockBasedOptions::default();
         table_options.set_bloom_filter(10.0, false);
         db_options.set_block_based_table_factory(&table_options);
         // The default column family is opened by name so that batched lookups can address it.
-        let meta = DB::open_cf(&db_options, dir.join("meta"), [rocksdb::DEFAULT_COLUMN_FAMILY_NAME])?;
+        let meta = DB::open_cf(&db_options, &meta_dir, [rocksdb::DEFAULT_COLUMN_FAMILY_NAME])?;
+        // Every commit records the format; a catalog without it has never committed anything, so it
+        // cannot be the one that named the segment files found under data/.
+        if read_u64(&meta, keys::FORMAT_KEY)?.is_none() {
+            let files = count_segment_files(&data_dir)?;
+            if files > 0 {
+                return Err(StorageError::Corruption(format!(
+                    "the catalog of data directory {} (meta/) is new, but data/ holds {files} segment files of an \
+                     earlier catalog; refusing to open, since that would delete them as orphans. Put back the \
+                     meta/ folder that belongs to them, or move data/ away to start empty",
+                    dir.display()
+                )));
+            }
+        }
 
         let cache = SegmentCache::new(DEFAULT_SEGMENT_CACHE_BYTES);
         let (state, max_id) = load_state(&meta, &data_dir, &cache)?;
@@ -205,6 +224,7 @@ impl Store {
 
     /// Reads every row of a committed segment, deleted ones included (see [`Store::read_live`]).
     pub fn read_segment(&self, segment: &Segment) -> Result<Vec<RecordBatch>> {
+        segment.verify()?;
         read_segment_file(segment.path())
     }
 
@@ -752,6 +772,7 @@ impl Inner {
 
 /// Reads a segment's rows without those `deleted` names.
 pub(crate) fn read_live_rows(segment: &Segment, deleted: Option<&DeleteVector>) -> Result<Vec<RecordBatch>> {
+    segment.verify()?;
     let batches = read_segment_file(segment.path())?;
     let Some(deleted) = deleted.filter(|d| !d.is_empty()) else { return Ok(batches) };
     let mut offset = 0u64;
@@ -771,6 +792,63 @@ enum IndexWrite {
     Delete(Vec<u8>),
     /// Every entry of the tablet (it was dropped or all its segments were replaced).
     Clear(TabletId),
+}
+
+/// Decides, before RocksDB opens `meta_dir`, whether the catalog is to be created (`true`): only when
+/// there is none and no segment file either. A catalog that is missing its `CURRENT` file but keeps
+/// other RocksDB files (write-ahead logs, tables, manifests), or that is missing while `data/` holds
+/// segment files, is refused, naming what is missing; the files are left exactly as they were.
+fn check_catalog_files(dir: &Path, meta_dir: &Path, data_dir: &Path) -> Result<bool> {
+    if meta_dir.join("CURRENT").exists() {
+        return Ok(false);
+    }
+    let mut kept = Vec::new();
+    match fs::read_dir(meta_dir) {
+        Ok(entries) => {
+            for entry in entries {
+                let name = entry.at(meta_dir)?.file_name().to_string_lossy().into_owned();
+                if name.ends_with(".log") || name.ends_with(".sst") || name.starts_with("MANIFEST-") {
+                    kept.push(name);
+                }
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(StorageError::io(meta_dir, e)),
+    }
+    if !kept.is_empty() {
+        kept.sort();
+        return Err(StorageError::Corruption(format!(
+            "the catalog of data directory {} is damaged: meta/CURRENT is missing, but meta/ still holds {}; \
+             refusing to open, since starting a new catalog would lose every table. Put back meta/CURRENT (or the \
+             whole meta/ folder) from a copy of this directory, or RESTORE the databases into a new data directory",
+            dir.display(),
+            kept.join(", ")
+        )));
+    }
+    let files = count_segment_files(data_dir)?;
+    if files > 0 {
+        return Err(StorageError::Corruption(format!(
+            "the catalog of data directory {} is missing (no meta/ catalog), but data/ holds {files} segment files; \
+             refusing to open, since starting a new catalog would delete them as orphans. Put back the meta/ folder \
+             from a copy of this directory, or move data/ away to start empty",
+            dir.display()
+        )));
+    }
+    Ok(true)
+}
+
+/// How many files the tablet folders under `data_dir` hold.
+fn count_segment_files(data_dir: &Path) -> Result<usize> {
+    let mut files = 0;
+    for tablet in fs::read_dir(data_dir).at(data_dir)? {
+        let tablet = tablet.at(data_dir)?.path();
+        if tablet.is_dir() {
+            files += fs::read_dir(&tablet).at(&tablet)?.count();
+        } else {
+            files += 1;
+        }
+    }
+    Ok(files)
 }
 
 fn remove_path(path: &Path) -> Result<()> {
@@ -858,21 +936,23 @@ fn load_state(db: &DB, data_dir: &Path, cache: &Arc<SegmentCache>) -> Result<(Me
         for meta in record.segments {
             max_id = max_id.max(meta.id.0);
             let path = data_dir.join(segment_file_name(record.tablet, meta.id));
-            let actual = fs::metadata(&path).map(|m| m.len()).map_err(|e| {
-                StorageError::Corruption(format!(
-                    "segment file {} of tablet {} is missing: {e}",
+            // A damaged file is contained to its table: the directory still opens, reads of that
+            // table fail naming the file, and DROP or RESTORE replace it.
+            let damage = match fs::metadata(&path) {
+                Err(e) => Some(format!("segment file {} of tablet {} is missing: {e}", path.display(), record.tablet)),
+                Ok(m) if m.len() != meta.bytes => Some(format!(
+                    "segment file {} of tablet {} has {} bytes, the metadata says {}",
                     path.display(),
-                    record.tablet
-                ))
-            })?;
-            if actual != meta.bytes {
-                return Err(StorageError::Corruption(format!(
-                    "segment file {} has {actual} bytes, the metadata says {}",
-                    path.display(),
+                    record.tablet,
+                    m.len(),
                     meta.bytes
-                )));
+                )),
+                Ok(_) => None,
+            };
+            if let Some(damage) = &damage {
+                log::warn!("{damage}");
             }
-            segments.push(Segment::new(meta, record.tablet, path, cache.clone()));
+            segments.push(Segment::loaded(meta, record.tablet, path, cache.clone(), damage));
         }
         state.tablets.insert(
             record.tablet,

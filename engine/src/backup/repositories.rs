@@ -68,8 +68,17 @@ pub(crate) fn create_repository(
             .expect("a repository record is plain data with string keys: encoding it cannot fail"),
     );
     shared.store.commit(txn)?;
+    let shared_filesystem = repository.shares_filesystem_with(shared.store.dir());
     manager.add_repository(RepositoryEntry { record, repository: Some(Arc::new(repository)), error: None });
-    Ok(StatementResult::ok())
+    let result = StatementResult::ok();
+    if shared_filesystem {
+        return Ok(result.with_warning(format!(
+            "repository {name} is on the same filesystem as the data directory: its data files will be hard \
+             links to the data directory's own files, so damage to either is damage to both and it is no copy \
+             that survives a failing disk. For that, put the repository on another filesystem"
+        )));
+    }
+    Ok(result)
 }
 
 pub(crate) fn drop_repository(session: &mut Session, name: &str) -> Result<StatementResult> {

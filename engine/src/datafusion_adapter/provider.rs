@@ -37,6 +37,7 @@ use tessera_storage::{ColumnType, MetaState, SegmentId, TableDef, Value};
 use super::cached_scan::{CachedScanExec, ScanFile};
 use super::context::ScanCache;
 use super::filters::scan_filter;
+use crate::error::EngineError;
 
 /// What one scan kept, for EXPLAIN.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -188,6 +189,18 @@ impl TableProvider for TesseraTable {
             }
         }
         self.scans.lock().push(report.clone());
+        // Files loaded at open are hashed once before their data is first trusted (storage's
+        // `Segment::verify`); damage is reported against this table, which DROP or RESTORE repairs.
+        tessera_storage::parallel_io::try_for_each(&files, |(f, _)| f.segment.verify()).map_err(|e| {
+            let reason = match e {
+                tessera_storage::StorageError::Corruption(m) => m,
+                other => other.to_string(),
+            };
+            DataFusionError::External(Box::new(EngineError::Corruption(format!(
+                "table {} is damaged: {reason}; DROP the table or RESTORE it from a backup",
+                self.qualified_name
+            ))))
+        })?;
 
         let projected = match projection {
             Some(p) => Arc::new(self.schema.project(p)?),

@@ -290,7 +290,7 @@ mod tests {
             ],
         )
         .unwrap();
-        StatementResult { schema, batches: vec![batch], affected_rows: None, job: None }
+        StatementResult { schema, batches: vec![batch], affected_rows: None, job: None, warnings: Vec::new() }
     }
 
     fn render(mode: Mode, limits: Limits) -> (String, Written) {

@@ -37,6 +37,9 @@ fn run_statements(session: &mut Session, text: &str, format: Format, jobs: &mut 
                         return ExitCode::FAILURE;
                     }
                     let _ = out.flush();
+                    for warning in &result.warnings {
+                        eprintln!("WARNING: {warning}");
+                    }
                     match jobs.after_statement(result, None) {
                         Some(JobOutcome::Ended { job, .. }) if job.state == BackupState::Cancelled => {
                             eprintln!("ERROR: backup {} was cancelled: {}", job.label, job.status);

@@ -204,6 +204,9 @@ impl<'a> Shell<'a> {
         if let Some(status) = status {
             println!("{}{}", status, self.timing(elapsed));
         }
+        for warning in &result.warnings {
+            eprintln!("Warning: {warning}");
+        }
         self.follow_job(result)
     }
 
