@@ -207,7 +207,7 @@ impl Database {
         // Rollups left stale (by a restore or the dynamic partition thread before a close) are rebuilt
         // now; a failure is logged and retried after the next statement.
         if options.rebuild_rollups {
-            crate::materialized::rollup::rebuild_stale_logged(&database);
+            crate::materialized::rollup::rebuild_stale_logged(&database.shared);
         }
         let scheduler = crate::materialized::scheduler::RefreshScheduler::start(
             Arc::downgrade(&database.shared),
@@ -221,13 +221,13 @@ impl Database {
     /// table changed for those without EVERY), instead of waiting for the background thread. Returns
     /// how many were refreshed; a failure is recorded in its view and the first is returned.
     pub fn refresh_materialized_views(&self) -> Result<usize> {
-        crate::materialized::async_view::refresh_due(self)
+        crate::materialized::async_view::refresh_due(&self.shared)
     }
 
     /// Rebuilds every synchronous materialized view (rollup) that a change to its base made stale, now.
     /// Returns how many were rebuilt. Only needed with [`Options::rebuild_rollups`] off.
     pub fn rebuild_rollups(&self) -> Result<usize> {
-        crate::materialized::rollup::rebuild_stale(self)
+        crate::materialized::rollup::rebuild_stale(&self.shared)
     }
 
     /// The data directory.
@@ -244,7 +244,7 @@ impl Database {
     /// name (missing nullable columns get their default or NULL) and cast to the table's types.
     /// Returns the number of rows appended.
     pub fn append(&self, database: &str, table: &str, batches: &[RecordBatch]) -> Result<u64> {
-        crate::dml::append_batches(self, database, table, batches)
+        crate::dml::append_batches(&self.shared, database, table, batches)
     }
 
     /// Merges small segment files now, instead of waiting for background compaction. Returns the number
@@ -264,7 +264,7 @@ impl Database {
         let changed = crate::partition_scheduler::run_pass(&self.shared.store, &self.shared.ddl, &self.shared.clock)?;
         // Dropped partitions made their tables' rollups stale.
         if self.shared.rebuild_rollups {
-            crate::materialized::rollup::rebuild_stale_logged(self);
+            crate::materialized::rollup::rebuild_stale_logged(&self.shared);
         }
         Ok(changed)
     }
@@ -332,12 +332,13 @@ impl Database {
             }
         }
     }
+}
 
+impl Shared {
     /// Runs a future on the query runtime from synchronous code. Inside a statement, the future is
     /// dropped, and the statement cancelled, when the session is interrupted (see `InterruptHandle`).
     pub(crate) fn block_on<F: std::future::Future>(&self, future: F) -> Result<F::Output> {
-        let runtime =
-            self.shared.runtime.as_ref().ok_or_else(|| EngineError::Internal("query runtime is gone".into()))?;
+        let runtime = self.runtime.as_ref().ok_or_else(|| EngineError::Internal("query runtime is gone".into()))?;
         let future = crate::session::interruptible(future);
         match tokio::runtime::Handle::try_current() {
             Err(_) => runtime.block_on(future),

@@ -30,13 +30,13 @@ use tessera_storage::{ColumnType, DefaultValue, MetaState, Store, TableDef, Tabl
 
 use crate::catalog::auto_partitions::{definition_for_write, partition_for_values, TableGuard};
 use crate::catalog::resolve;
-use crate::database::Database;
+use crate::context::Ctx;
+use crate::database::Shared;
 use crate::datafusion_adapter::provider::TesseraTable;
 use crate::datafusion_adapter::StatementContext;
 use crate::error::{EngineError, Result};
 use crate::materialized::rollup;
 use crate::result::StatementResult;
-use crate::session::Session;
 
 /// The value `DEFAULT CURRENT_TIMESTAMP` takes now (UTC, microseconds).
 pub(crate) fn current_timestamp_value() -> Value {
@@ -270,10 +270,10 @@ pub(crate) fn current_table(store: &Store, table: &TableDef) -> Result<Arc<Table
         .ok_or_else(|| EngineError::NotFound(format!("table {} was dropped", table.name)))
 }
 
-pub(crate) fn insert(session: &mut Session, insert: Insert) -> Result<StatementResult> {
-    let shared = session.db.shared.clone();
+pub(crate) fn insert(ctx: &Ctx, insert: Insert) -> Result<StatementResult> {
+    let shared = ctx.shared.clone();
     let store = &shared.store;
-    let (_, table) = resolve::table(session, &store.snapshot(), &insert.table)?;
+    let (_, table) = resolve::table(ctx, &store.snapshot(), &insert.table)?;
     let lock = store.table_lock(table.id);
     let mut guard = write_lock(&lock, &table, insert.overwrite);
     let table = current_table(store, &table)?;
@@ -299,10 +299,10 @@ pub(crate) fn insert(session: &mut Session, insert: Insert) -> Result<StatementR
     };
     let expected = positions.iter().filter(|p| p.is_some()).count();
     if streams(store, &table, &insert) {
-        return insert_streaming(session, &table, &insert, &positions, expected);
+        return insert_streaming(ctx, &table, &insert, &positions, expected);
     }
 
-    let output = crate::query::collect_query(session, &insert.source)?;
+    let output = crate::query::collect_query(ctx, &insert.source)?;
     if output.schema.fields().len() != expected {
         return Err(EngineError::InvalidInput(format!(
             "INSERT into {} expects {expected} column(s) but the rows have {}",
@@ -343,7 +343,7 @@ pub(crate) fn insert(session: &mut Session, insert: Insert) -> Result<StatementR
     }
     let rows = write_rows(store, &table, &batches, only, target, &mut txn)?.given;
     if !insert.overwrite {
-        rollup::append(&session.db, &table, &batches, &mut txn)?;
+        rollup::append(&ctx.shared, &table, &batches, &mut txn)?;
     }
     store.commit(txn)?;
     drop(output);
@@ -375,13 +375,13 @@ const STREAMING_MAX_TABLETS: usize = 128;
 /// files become visible in one commit at the end; an error at any point drops the writers and with
 /// them every file written.
 fn insert_streaming(
-    session: &mut Session,
+    ctx: &Ctx,
     table: &TableDef,
     insert: &Insert,
     positions: &[Option<usize>],
     expected: usize,
 ) -> Result<StatementResult> {
-    let shared = session.db.shared.clone();
+    let shared = ctx.shared.clone();
     let store = &shared.store;
     let schema = table.arrow_schema();
     let only = (!insert.partitions.is_empty()).then_some(insert.partitions.as_slice());
@@ -398,7 +398,7 @@ fn insert_streaming(
         Ok(())
     };
     let chunk_rows = shared.insert_chunk_rows;
-    crate::query::for_each_chunk(session, &insert.source, chunk_rows, check_columns, |chunk| {
+    crate::query::for_each_chunk(ctx, &insert.source, chunk_rows, check_columns, |chunk| {
         let routed: Vec<_> = chunk
             .par_iter()
             .map(|batch| Ok(route_batch(table, &conform_batch(table, batch, positions)?, only)?))
@@ -427,10 +427,10 @@ fn insert_streaming(
     Ok(StatementResult::affected(rows))
 }
 
-pub(crate) fn truncate(session: &mut Session, name: &ObjectName, partitions: &[String]) -> Result<StatementResult> {
-    let shared = session.db.shared.clone();
+pub(crate) fn truncate(ctx: &Ctx, name: &ObjectName, partitions: &[String]) -> Result<StatementResult> {
+    let shared = ctx.shared.clone();
     let store = &shared.store;
-    let (_, table) = resolve::table(session, &store.snapshot(), name)?;
+    let (_, table) = resolve::table(ctx, &store.snapshot(), name)?;
     let lock = store.table_lock(table.id);
     let _exclusive = lock.write();
     let table = current_table(store, &table)?;
@@ -450,10 +450,10 @@ pub(crate) fn truncate(session: &mut Session, name: &ObjectName, partitions: &[S
     Ok(StatementResult::ok())
 }
 
-pub(crate) fn delete(session: &mut Session, name: &ObjectName, selection: Option<sp::Expr>) -> Result<StatementResult> {
-    let shared = session.db.shared.clone();
+pub(crate) fn delete(ctx: &Ctx, name: &ObjectName, selection: Option<sp::Expr>) -> Result<StatementResult> {
+    let shared = ctx.shared.clone();
     let store = &shared.store;
-    let (db, table) = resolve::table(session, &store.snapshot(), name)?;
+    let (db, table) = resolve::table(ctx, &store.snapshot(), name)?;
     let lock = store.table_lock(table.id);
     let _exclusive = lock.write();
     let table = current_table(store, &table)?;
@@ -472,7 +472,7 @@ pub(crate) fn delete(session: &mut Session, name: &ObjectName, selection: Option
 
     // Each segment is exposed as the table `__tessera_delete.s.segment`, and the condition is planned as
     // part of a real query over it, so that subqueries in it resolve through the normal catalog.
-    let (context, segment_schema) = rewrite_context(session)?;
+    let (context, segment_schema) = rewrite_context(ctx)?;
     let state = context.state.clone();
     let qualified = format!("{}.{}", db.name, table.name);
     if table.key.model.is_keyed() {
@@ -480,7 +480,7 @@ pub(crate) fn delete(session: &mut Session, name: &ObjectName, selection: Option
         let provider = Arc::new(TesseraTable::whole(&qualified, table.clone(), state.clone()));
         segment_schema.register_table("segment".to_string(), provider)?;
         let query = delete_query(&table.name, "SELECT * FROM", &selection, false)?;
-        let matched = run_on(session, &context, &query)?;
+        let matched = run_on(ctx, &context, &query)?;
         let key_columns = table.key_column_indexes()?;
         let mut txn = Transaction::new();
         let mut deleted = 0;
@@ -511,7 +511,7 @@ pub(crate) fn delete(session: &mut Session, name: &ObjectName, selection: Option
                 Arc::new(TesseraTable::for_segments(&qualified, table.clone(), state.clone(), &[segment.id()]));
             segment_schema.deregister_table("segment")?;
             segment_schema.register_table("segment".to_string(), provider)?;
-            let counted = run_on(session, &context, &count_query)?;
+            let counted = run_on(ctx, &context, &count_query)?;
             let matched = counted
                 .first()
                 .and_then(|b| b.column(0).as_any().downcast_ref::<Int64Array>().map(|a| a.value(0)))
@@ -521,7 +521,7 @@ pub(crate) fn delete(session: &mut Session, name: &ObjectName, selection: Option
             }
             deleted += matched as u64;
             removed.push(segment.id());
-            for batch in run_on(session, &context, &keep_query)? {
+            for batch in run_on(ctx, &context, &keep_query)? {
                 kept_batches.push(RecordBatch::try_new(schema.clone(), batch.columns().to_vec())?);
             }
         }
@@ -539,8 +539,8 @@ pub(crate) fn delete(session: &mut Session, name: &ObjectName, selection: Option
 
 /// A statement context over the current state with an empty schema `__tessera_delete.s`, where DELETE
 /// and UPDATE register the rows they work on as the table `segment`.
-pub(crate) fn rewrite_context(session: &Session) -> Result<(StatementContext, Arc<MemorySchemaProvider>)> {
-    let context = session.statement_context();
+pub(crate) fn rewrite_context(ctx: &Ctx) -> Result<(StatementContext, Arc<MemorySchemaProvider>)> {
+    let context = ctx.statement_context();
     let segment_schema = Arc::new(MemorySchemaProvider::new());
     let segment_catalog = Arc::new(MemoryCatalogProvider::new());
     segment_catalog.register_schema("s", segment_schema.clone())?;
@@ -577,17 +577,22 @@ pub(crate) fn delete_query(table: &str, head: &str, condition: &sp::Expr, keep: 
 }
 
 /// Plans and runs `query` in `context`.
-pub(crate) fn run_on(session: &Session, context: &StatementContext, query: &sp::Query) -> Result<Vec<RecordBatch>> {
+pub(crate) fn run_on(ctx: &Ctx, context: &StatementContext, query: &sp::Query) -> Result<Vec<RecordBatch>> {
     let statement = DfStatement::Statement(Box::new(sp::Statement::Query(Box::new(query.clone()))));
-    session.db.block_on(async {
+    ctx.block_on(async {
         let plan = context.ctx.state().statement_to_plan(statement).await?;
         Ok::<_, EngineError>(context.ctx.execute_logical_plan(plan).await?.collect().await?)
     })?
 }
 
 /// Bulk append through the Rust API: columns matched by name.
-pub(crate) fn append_batches(db: &Database, database: &str, table: &str, batches: &[RecordBatch]) -> Result<u64> {
-    let store = &db.shared.store;
+pub(crate) fn append_batches(
+    shared: &Arc<Shared>,
+    database: &str,
+    table: &str,
+    batches: &[RecordBatch],
+) -> Result<u64> {
+    let store = &shared.store;
     let state = store.snapshot();
     let db_def = resolve::database(&state, database)?;
     let table = state
@@ -603,7 +608,7 @@ pub(crate) fn append_batches(db: &Database, database: &str, table: &str, batches
     let lock = store.table_lock(table.id);
     let mut guard = write_lock(&lock, &table, false);
     let table = current_table(store, &table)?;
-    db.shared.backups.check_not_restoring(&table)?;
+    shared.backups.check_not_restoring(&table)?;
     let mut conformed = Vec::with_capacity(batches.len());
     for batch in batches {
         let schema = batch.schema();
@@ -620,7 +625,7 @@ pub(crate) fn append_batches(db: &Database, database: &str, table: &str, batches
             table.columns.iter().map(|c| schema.fields().iter().position(|f| f.name() == &c.name)).collect();
         conformed.push(conform_batch(&table, batch, &positions)?);
     }
-    let (table, new_partitions) = definition_for_write(&db.shared, &lock, &mut guard, table, &conformed, None)?;
+    let (table, new_partitions) = definition_for_write(shared, &lock, &mut guard, table, &conformed, None)?;
     let mut txn = Transaction::new();
     if new_partitions {
         txn.put_table((*table).clone());
@@ -629,7 +634,7 @@ pub(crate) fn append_batches(db: &Database, database: &str, table: &str, batches
     let _rollup_guards: Vec<_> = rollup_locks.iter().map(|l| l.write()).collect();
     let state = store.snapshot();
     let rows = write_rows(store, &table, &conformed, None, Target::Existing(&state), &mut txn)?.given;
-    rollup::append(db, &table, &conformed, &mut txn)?;
+    rollup::append(shared, &table, &conformed, &mut txn)?;
     store.commit(txn)?;
     Ok(rows)
 }

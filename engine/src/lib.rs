@@ -55,6 +55,7 @@
 
 mod backup;
 mod catalog;
+mod context;
 mod database;
 pub(crate) mod datafusion_adapter;
 mod dml;

@@ -7,11 +7,11 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::sql::parser::Statement as DfStatement;
 use datafusion::sql::sqlparser::ast as sp;
 
+use crate::context::Ctx;
 use crate::datafusion_adapter::files::rewrite_files_arguments;
 use crate::datafusion_adapter::StatementContext;
 use crate::error::Result;
 use crate::result::StatementResult;
-use crate::session::Session;
 
 /// Rows of a query, with the context that pinned the state they were read from.
 pub(crate) struct QueryOutput {
@@ -21,17 +21,17 @@ pub(crate) struct QueryOutput {
     pub(crate) _context: StatementContext,
 }
 
-fn context(session: &Session) -> StatementContext {
-    session.statement_context()
+fn context(ctx: &Ctx) -> StatementContext {
+    ctx.statement_context()
 }
 
 /// Plans and runs a query to completion.
-pub(crate) fn collect_query(session: &Session, query: &sp::Query) -> Result<QueryOutput> {
-    let context = context(session);
+pub(crate) fn collect_query(ctx: &Ctx, query: &sp::Query) -> Result<QueryOutput> {
+    let context = context(ctx);
     let mut schema = None;
     let mut batches = Vec::new();
     run_chunked(
-        session,
+        ctx,
         &context,
         query,
         usize::MAX,
@@ -54,19 +54,19 @@ pub(crate) fn collect_query(session: &Session, query: &sp::Query) -> Result<Quer
 /// scans feeding a repartition, keep producing into them while `on_rows` works) is held at a time. The
 /// first error stops the query.
 pub(crate) fn for_each_chunk(
-    session: &Session,
+    ctx: &Ctx,
     query: &sp::Query,
     chunk_rows: usize,
     on_schema: impl FnOnce(&SchemaRef) -> Result<()>,
     on_rows: impl FnMut(Vec<RecordBatch>) -> Result<()>,
 ) -> Result<()> {
-    run_chunked(session, &context(session), query, chunk_rows, on_schema, on_rows)
+    run_chunked(ctx, &context(ctx), query, chunk_rows, on_schema, on_rows)
 }
 
 /// [`for_each_chunk`] within `context`. The rows are streamed rather than collected at once, so that
 /// the session's progress counter moves.
 fn run_chunked(
-    session: &Session,
+    ctx: &Ctx,
     context: &StatementContext,
     query: &sp::Query,
     chunk_rows: usize,
@@ -76,7 +76,7 @@ fn run_chunked(
     let mut query = query.clone();
     rewrite_files_arguments(&mut query);
     let statement = DfStatement::Statement(Box::new(sp::Statement::Query(Box::new(query))));
-    session.db.block_on(async {
+    ctx.block_on(async {
         let plan = context.ctx.state().statement_to_plan(statement).await?;
         let frame = context.ctx.execute_logical_plan(plan).await?;
         on_schema(&Arc::new(frame.schema().as_arrow().clone()))?;
@@ -85,7 +85,7 @@ fn run_chunked(
         let mut rows = 0;
         while let Some(batch) = futures::StreamExt::next(&mut stream).await {
             let batch = batch?;
-            session.progress.fetch_add(batch.num_rows() as u64, std::sync::atomic::Ordering::Relaxed);
+            ctx.progress.fetch_add(batch.num_rows() as u64, std::sync::atomic::Ordering::Relaxed);
             rows += batch.num_rows();
             chunk.push(batch);
             if rows >= chunk_rows {
@@ -100,17 +100,17 @@ fn run_chunked(
     })?
 }
 
-pub(crate) fn run_query(session: &mut Session, query: sp::Query) -> Result<StatementResult> {
-    let output = collect_query(session, &query)?;
+pub(crate) fn run_query(ctx: &Ctx, query: sp::Query) -> Result<StatementResult> {
+    let output = collect_query(ctx, &query)?;
     Ok(StatementResult::rows(output.schema, output.batches))
 }
 
 /// EXPLAIN: DataFusion's plans, followed by one `tessera_scan` row per table scan saying how many
 /// partitions, tablets and segments survived pruning.
-pub(crate) fn explain(session: &mut Session, mut statement: sp::Statement) -> Result<StatementResult> {
-    let context = context(session);
+pub(crate) fn explain(ctx: &Ctx, mut statement: sp::Statement) -> Result<StatementResult> {
+    let context = context(ctx);
     rewrite_files_arguments(&mut statement);
-    let batches = session.db.block_on(async {
+    let batches = ctx.block_on(async {
         let plan = context.ctx.state().statement_to_plan(DfStatement::Statement(Box::new(statement))).await?;
         let frame = context.ctx.execute_logical_plan(plan).await?;
         Ok::<_, crate::error::EngineError>(frame.collect().await?)

@@ -1,5 +1,10 @@
 //! `Session`: runs statements in order, remembering the current database (`USE`), and
 //! [`InterruptHandle`]: how another thread stops the statement a session is running.
+//!
+//! The session is the dispatcher: it holds the session state (in its [`Ctx`]: the current database,
+//! its registered functions, the progress counter) and the interrupt state, and hands each statement
+//! to its handler with `&Ctx`. Handlers never change the session; the one statement that does (DROP
+//! DATABASE of the current database, and USE) is applied here.
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -8,29 +13,22 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 use tessera_sql::{BackupStatement, Statement};
 
+use crate::context::Ctx;
 use crate::database::Database;
 use crate::error::{EngineError, Result};
 use crate::result::StatementResult;
 
 pub struct Session {
-    pub(crate) db: Database,
-    pub(crate) current_database: Option<String>,
+    db: Database,
+    /// The session state handlers see.
+    ctx: Ctx,
     interrupt: Arc<InterruptState>,
-    /// Rows the running statement's query has produced so far (reset at each statement).
-    pub(crate) progress: Arc<std::sync::atomic::AtomicU64>,
-    /// Rust functions registered for this session only.
-    pub(crate) functions: crate::datafusion_adapter::session_functions::SessionFunctions,
 }
 
 impl Session {
     pub(crate) fn new(db: Database) -> Session {
-        Session {
-            db,
-            current_database: None,
-            interrupt: Arc::new(InterruptState::default()),
-            progress: Default::default(),
-            functions: Default::default(),
-        }
+        let ctx = Ctx::background(db.shared.clone(), None);
+        Session { db, ctx, interrupt: Arc::new(InterruptState::default()) }
     }
 
     /// Registers a native Rust scalar function (a DataFusion [`ScalarUDF`]) for this session: every
@@ -41,7 +39,7 @@ impl Session {
     ///
     /// [`ScalarUDF`]: datafusion::logical_expr::ScalarUDF
     pub fn register_scalar_function(&mut self, function: datafusion::logical_expr::ScalarUDF) {
-        self.functions.add_scalar(function);
+        self.ctx.functions.add_scalar(function);
     }
 
     /// Registers a native Rust aggregate function (a DataFusion [`AggregateUDF`]) for this session,
@@ -49,21 +47,7 @@ impl Session {
     ///
     /// [`AggregateUDF`]: datafusion::logical_expr::AggregateUDF
     pub fn register_aggregate_function(&mut self, function: datafusion::logical_expr::AggregateUDF) {
-        self.functions.add_aggregate(function);
-    }
-
-    /// A DataFusion context over the current state, for one statement.
-    pub(crate) fn statement_context(&self) -> crate::datafusion_adapter::StatementContext {
-        let shared = &self.db.shared;
-        let state = shared.store.snapshot();
-        let objects = shared.objects.of(&state);
-        crate::datafusion_adapter::StatementContext::new(
-            &shared.base_state,
-            state,
-            objects,
-            self.functions.clone(),
-            self.current_database.as_deref(),
-        )
+        self.ctx.functions.add_aggregate(function);
     }
 
     /// A handle that stops the statement this session is running, from another thread (a Ctrl-C
@@ -75,7 +59,7 @@ impl Session {
     /// A counter of the rows the running statement's query has produced so far (for an INSERT ...
     /// SELECT or a load from FILES(), the rows read). Readable from another thread to show progress.
     pub fn progress_handle(&self) -> ProgressHandle {
-        ProgressHandle { rows: self.progress.clone() }
+        ProgressHandle { rows: self.ctx.progress.clone() }
     }
 
     pub fn database(&self) -> &Database {
@@ -84,7 +68,7 @@ impl Session {
 
     /// The database `USE` selected, if any.
     pub fn current_database(&self) -> Option<&str> {
-        self.current_database.as_deref()
+        self.ctx.current_database.as_deref()
     }
 
     /// Parses and runs every `;`-separated statement in `sql`, in order, stopping at the first error.
@@ -116,109 +100,101 @@ impl Session {
 
     /// Runs one parsed statement.
     pub fn run(&mut self, statement: Statement) -> Result<StatementResult> {
-        self.progress.store(0, std::sync::atomic::Ordering::Relaxed);
+        self.ctx.progress.store(0, std::sync::atomic::Ordering::Relaxed);
         let _running = Running::start(&self.interrupt);
         // Rollups a change made stale are rebuilt before the statement (so that it can use them: one a
         // restore job or the dynamic partition thread made stale) and right after it.
         let rebuild = self.db.shared.rebuild_rollups;
         if rebuild {
-            crate::materialized::rollup::rebuild_stale_logged(&self.db);
+            crate::materialized::rollup::rebuild_stale_logged(&self.db.shared);
         }
         let result = self.dispatch(statement);
         if rebuild {
-            crate::materialized::rollup::rebuild_stale_logged(&self.db);
+            crate::materialized::rollup::rebuild_stale_logged(&self.db.shared);
         }
         result
     }
 
     fn dispatch(&mut self, statement: Statement) -> Result<StatementResult> {
+        let ctx = &self.ctx;
         match statement {
             Statement::CreateDatabase { name, if_not_exists } => {
-                crate::catalog::ddl::create_database(self, &name, if_not_exists)
+                crate::catalog::ddl::create_database(ctx, &name, if_not_exists)
             }
             Statement::DropDatabase { name, if_exists, force: _ } => {
-                crate::catalog::ddl::drop_database(self, &name, if_exists)
+                let result = crate::catalog::ddl::drop_database(&self.ctx, &name, if_exists)?;
+                // The one change a statement makes to its session.
+                if self.ctx.current_database.as_deref() == Some(name.as_str()) {
+                    self.ctx.current_database = None;
+                }
+                Ok(result)
             }
             Statement::Use { database } => {
-                if self.db.shared.store.snapshot().database_by_name(&database).is_none() {
+                if self.ctx.shared.store.snapshot().database_by_name(&database).is_none() {
                     return Err(EngineError::NotFound(format!("Unknown database '{database}'")));
                 }
-                self.current_database = Some(database);
+                self.ctx.current_database = Some(database);
                 Ok(StatementResult::ok())
             }
-            Statement::ShowDatabases => crate::show::show_databases(self),
-            Statement::ShowTables { database, full } => crate::show::show_tables(self, database.as_deref(), full),
-            Statement::CreateTable(create) => crate::catalog::ddl::create_table(self, *create),
+            Statement::ShowDatabases => crate::show::show_databases(ctx),
+            Statement::ShowTables { database, full } => crate::show::show_tables(ctx, database.as_deref(), full),
+            Statement::CreateTable(create) => crate::catalog::ddl::create_table(ctx, *create),
             Statement::DropTable { name, if_exists, force: _ } => {
-                crate::catalog::ddl::drop_table(self, &name, if_exists)
+                crate::catalog::ddl::drop_table(ctx, &name, if_exists)
             }
-            Statement::TruncateTable { name, partitions } => crate::dml::truncate(self, &name, &partitions),
-            Statement::AlterTable { name, op } => crate::catalog::alter::alter_table(self, &name, op),
-            Statement::ShowCreateTable { name } => crate::show::show_create_table(self, &name),
-            Statement::Describe { name } => crate::show::describe(self, &name),
-            Statement::ShowPartitions { name } => crate::show::show_partitions(self, &name),
-            Statement::Insert(insert) => crate::dml::insert(self, *insert),
-            Statement::Delete { table, selection } => crate::dml::delete(self, &table, selection),
+            Statement::TruncateTable { name, partitions } => crate::dml::truncate(ctx, &name, &partitions),
+            Statement::AlterTable { name, op } => crate::catalog::alter::alter_table(ctx, &name, op),
+            Statement::ShowCreateTable { name } => crate::show::show_create_table(ctx, &name),
+            Statement::Describe { name } => crate::show::describe(ctx, &name),
+            Statement::ShowPartitions { name } => crate::show::show_partitions(ctx, &name),
+            Statement::Insert(insert) => crate::dml::insert(ctx, *insert),
+            Statement::Delete { table, selection } => crate::dml::delete(ctx, &table, selection),
             Statement::Update { table, assignments, from, selection } => {
-                crate::update::update(self, &table, &assignments, from, selection)
+                crate::update::update(ctx, &table, &assignments, from, selection)
             }
-            Statement::Query(query) => crate::query::run_query(self, *query),
-            Statement::Explain(statement) => crate::query::explain(self, *statement),
-            Statement::Backup(statement) => self.run_backup_statement(statement),
-            Statement::CreateView(create) => crate::catalog::view::create_view(self, *create),
-            Statement::DropView { name, if_exists } => crate::catalog::view::drop_view(self, &name, if_exists),
-            Statement::ShowCreateView { name } => crate::catalog::view::show_create_view(self, &name),
-            Statement::CreateFunction(create) => crate::catalog::function::create_function(self, *create),
+            Statement::Query(query) => crate::query::run_query(ctx, *query),
+            Statement::Explain(statement) => crate::query::explain(ctx, *statement),
+            Statement::Backup(statement) => run_backup_statement(ctx, statement),
+            Statement::CreateView(create) => crate::catalog::view::create_view(ctx, *create),
+            Statement::DropView { name, if_exists } => crate::catalog::view::drop_view(ctx, &name, if_exists),
+            Statement::ShowCreateView { name } => crate::catalog::view::show_create_view(ctx, &name),
+            Statement::CreateFunction(create) => crate::catalog::function::create_function(ctx, *create),
             Statement::DropFunction { name, argument_types, if_exists } => {
-                crate::catalog::function::drop_function(self, &name, &argument_types, if_exists)
+                crate::catalog::function::drop_function(ctx, &name, &argument_types, if_exists)
             }
-            Statement::ShowFunctions { database } => {
-                crate::catalog::function::show_functions(self, database.as_deref())
-            }
-            Statement::CreateMaterializedView(create) => crate::materialized::create(self, *create),
-            Statement::DropMaterializedView { name, if_exists } => crate::materialized::drop(self, &name, if_exists),
+            Statement::ShowFunctions { database } => crate::catalog::function::show_functions(ctx, database.as_deref()),
+            Statement::CreateMaterializedView(create) => crate::materialized::create(ctx, *create),
+            Statement::DropMaterializedView { name, if_exists } => crate::materialized::drop(ctx, &name, if_exists),
             Statement::RefreshMaterializedView { name, force: _ } => {
-                crate::materialized::async_view::refresh_statement(self, &name)
+                crate::materialized::async_view::refresh_statement(ctx, &name)
             }
-            Statement::AlterMaterializedView { name, op } => crate::materialized::async_view::alter(self, &name, op),
+            Statement::AlterMaterializedView { name, op } => crate::materialized::async_view::alter(ctx, &name, op),
             Statement::ShowMaterializedViews { database, like } => {
-                crate::materialized::show(self, database.as_deref(), like.as_deref())
+                crate::materialized::show(ctx, database.as_deref(), like.as_deref())
             }
-            Statement::ShowCreateMaterializedView { name } => crate::materialized::show_create(self, &name),
+            Statement::ShowCreateMaterializedView { name } => crate::materialized::show_create(ctx, &name),
         }
     }
+}
 
-    fn run_backup_statement(&mut self, statement: BackupStatement) -> Result<StatementResult> {
-        use crate::backup::{repositories, restore, statements};
-        match statement {
-            BackupStatement::CreateRepository { name, read_only, broker, location, properties } => {
-                repositories::create_repository(self, &name, read_only, broker, &location, &properties)
-            }
-            BackupStatement::DropRepository { name } => repositories::drop_repository(self, &name),
-            BackupStatement::ShowRepositories => repositories::show_repositories(self),
-            BackupStatement::Backup(backup) => statements::backup(self, *backup),
-            BackupStatement::ShowBackup { database } => statements::show_backup(self, database.as_deref()),
-            BackupStatement::CancelBackup { database } => statements::cancel_backup(self, database.as_deref()),
-            BackupStatement::ShowSnapshot { repository, filter } => {
-                statements::show_snapshot(self, &repository, &filter)
-            }
-            BackupStatement::DropSnapshot { label, repository, force: _ } => {
-                statements::drop_snapshot(self, &label, &repository)
-            }
-            BackupStatement::Restore(r) => restore::restore(self, *r),
-            BackupStatement::ShowRestore { database } => restore::show_restore(self, database.as_deref()),
-            BackupStatement::CancelRestore { database } => restore::cancel_restore(self, database.as_deref()),
+fn run_backup_statement(ctx: &Ctx, statement: BackupStatement) -> Result<StatementResult> {
+    use crate::backup::{repositories, restore, statements};
+    match statement {
+        BackupStatement::CreateRepository { name, read_only, broker, location, properties } => {
+            repositories::create_repository(ctx, &name, read_only, broker, &location, &properties)
         }
-    }
-
-    /// The database a possibly unqualified name refers to.
-    pub(crate) fn resolve_database(&self, explicit: Option<&str>) -> Result<String> {
-        match explicit.or(self.current_database.as_deref()) {
-            Some(db) => Ok(db.to_string()),
-            None => Err(EngineError::InvalidInput(
-                "No database selected: USE a database or qualify the name as db.table".into(),
-            )),
+        BackupStatement::DropRepository { name } => repositories::drop_repository(ctx, &name),
+        BackupStatement::ShowRepositories => repositories::show_repositories(ctx),
+        BackupStatement::Backup(backup) => statements::backup(ctx, *backup),
+        BackupStatement::ShowBackup { database } => statements::show_backup(ctx, database.as_deref()),
+        BackupStatement::CancelBackup { database } => statements::cancel_backup(ctx, database.as_deref()),
+        BackupStatement::ShowSnapshot { repository, filter } => statements::show_snapshot(ctx, &repository, &filter),
+        BackupStatement::DropSnapshot { label, repository, force: _ } => {
+            statements::drop_snapshot(ctx, &label, &repository)
         }
+        BackupStatement::Restore(r) => restore::restore(ctx, *r),
+        BackupStatement::ShowRestore { database } => restore::show_restore(ctx, database.as_deref()),
+        BackupStatement::CancelRestore { database } => restore::cancel_restore(ctx, database.as_deref()),
     }
 }
 

@@ -9,9 +9,9 @@ use tessera_storage::{DefaultValue, Distribution, PartitionBound, PartitionKind,
 
 use crate::catalog::resolve;
 use crate::catalog::table_builder::show_tuple;
+use crate::context::Ctx;
 use crate::error::Result;
 use crate::result::StatementResult;
-use crate::session::Session;
 
 /// A result set of string columns.
 pub(crate) fn string_table(columns: &[&str], rows: Vec<Vec<String>>) -> Result<StatementResult> {
@@ -46,8 +46,8 @@ pub(crate) fn like_pattern(pattern: &str) -> Result<LikePattern> {
     Ok(LikePattern(StringArray::new_scalar(pattern)))
 }
 
-pub(crate) fn show_databases(session: &mut Session) -> Result<StatementResult> {
-    let state = session.db.shared.store.snapshot();
+pub(crate) fn show_databases(ctx: &Ctx) -> Result<StatementResult> {
+    let state = ctx.shared.store.snapshot();
     let mut names: Vec<String> = state.databases.values().map(|d| d.name.clone()).collect();
     names.sort();
     string_table(&["Database"], names.into_iter().map(|n| vec![n]).collect())
@@ -55,9 +55,9 @@ pub(crate) fn show_databases(session: &mut Session) -> Result<StatementResult> {
 
 /// SHOW [FULL] TABLES: tables and views by name; FULL adds StarRocks' `Table_type` (`BASE TABLE` or
 /// `VIEW`).
-pub(crate) fn show_tables(session: &mut Session, database: Option<&str>, full: bool) -> Result<StatementResult> {
-    let name = session.resolve_database(database)?;
-    let state = session.db.shared.store.snapshot();
+pub(crate) fn show_tables(ctx: &Ctx, database: Option<&str>, full: bool) -> Result<StatementResult> {
+    let name = ctx.resolve_database(database)?;
+    let state = ctx.shared.store.snapshot();
     let db = resolve::database(&state, &name)?;
     // `State` is NORMAL, or RESTORE while a restore job is replacing the table.
     // Asynchronous materialized views are listed as views (as StarRocks does); synchronous ones are
@@ -68,7 +68,7 @@ pub(crate) fn show_tables(session: &mut Session, database: Option<&str>, full: b
         .filter(|t| !t.materialized.as_ref().is_some_and(|m| m.is_sync()))
         .map(|t| (t.name.clone(), if t.materialized.is_some() { "VIEW" } else { "BASE TABLE" }, t.state.to_string()))
         .collect();
-    let objects = session.db.shared.objects.of(&state);
+    let objects = ctx.shared.objects.of(&state);
     rows.extend(objects.views_in(db.id).iter().map(|v| (v.name.clone(), "VIEW", "NORMAL".to_string())));
     rows.sort();
     let title = format!("Tables_in_{name}");
@@ -79,12 +79,12 @@ pub(crate) fn show_tables(session: &mut Session, database: Option<&str>, full: b
     string_table(&[&title, "State"], rows.into_iter().map(|(n, _, state)| vec![n, state]).collect())
 }
 
-pub(crate) fn describe(session: &mut Session, name: &ObjectName) -> Result<StatementResult> {
-    let state = session.db.shared.store.snapshot();
-    if let Some((db, view)) = crate::catalog::view::find_view(session, &state, name)? {
-        return crate::catalog::view::describe_view(session, &state, &db, &view);
+pub(crate) fn describe(ctx: &Ctx, name: &ObjectName) -> Result<StatementResult> {
+    let state = ctx.shared.store.snapshot();
+    if let Some((db, view)) = crate::catalog::view::find_view(ctx, &state, name)? {
+        return crate::catalog::view::describe_view(ctx, &state, &db, &view);
     }
-    let (_, table) = resolve::relation(session, &state, name)?;
+    let (_, table) = resolve::relation(ctx, &state, name)?;
     let rows = table
         .columns
         .iter()
@@ -245,13 +245,13 @@ pub(crate) fn create_table_sql(table: &TableDef) -> String {
     out
 }
 
-pub(crate) fn show_create_table(session: &mut Session, name: &ObjectName) -> Result<StatementResult> {
-    let state = session.db.shared.store.snapshot();
-    if crate::catalog::view::find_view(session, &state, name)?.is_some() {
+pub(crate) fn show_create_table(ctx: &Ctx, name: &ObjectName) -> Result<StatementResult> {
+    let state = ctx.shared.store.snapshot();
+    if crate::catalog::view::find_view(ctx, &state, name)?.is_some() {
         // As StarRocks: SHOW CREATE TABLE on a view shows the view.
-        return crate::catalog::view::show_create_view(session, name);
+        return crate::catalog::view::show_create_view(ctx, name);
     }
-    let (_, table) = resolve::relation(session, &state, name)?;
+    let (_, table) = resolve::relation(ctx, &state, name)?;
     string_table(&["Table", "Create Table"], vec![vec![table.name.clone(), create_table_sql(&table)]])
 }
 
@@ -287,9 +287,9 @@ fn range_text(table: &TableDef, lower: &[Value], upper: &[Value]) -> String {
     )
 }
 
-pub(crate) fn show_partitions(session: &mut Session, name: &ObjectName) -> Result<StatementResult> {
-    let state = session.db.shared.store.snapshot();
-    let (_, table) = resolve::relation(session, &state, name)?;
+pub(crate) fn show_partitions(ctx: &Ctx, name: &ObjectName) -> Result<StatementResult> {
+    let state = ctx.shared.store.snapshot();
+    let (_, table) = resolve::relation(ctx, &state, name)?;
     let distribution_key = match &table.distribution {
         Distribution::Hash { columns, .. } => columns.join(", "),
         Distribution::Random { .. } => "RANDOM".to_string(),

@@ -16,22 +16,22 @@ use tessera_sql::ObjectName;
 use tessera_storage::{KeyModel, Transaction};
 
 use crate::catalog::resolve;
+use crate::context::Ctx;
 use crate::datafusion_adapter::provider::TesseraTable;
 use crate::dml::{conform_batch, current_table, delete_query, rewrite_context, run_on, write_rows, Target};
 use crate::error::{EngineError, Result};
 use crate::result::StatementResult;
-use crate::session::Session;
 
 pub(crate) fn update(
-    session: &mut Session,
+    ctx: &Ctx,
     name: &ObjectName,
     assignments: &[(String, sp::Expr)],
     from: Vec<sp::TableWithJoins>,
     selection: Option<sp::Expr>,
 ) -> Result<StatementResult> {
-    let shared = session.db.shared.clone();
+    let shared = ctx.shared.clone();
     let store = &shared.store;
-    let (db, table) = resolve::table(session, &store.snapshot(), name)?;
+    let (db, table) = resolve::table(ctx, &store.snapshot(), name)?;
     if table.key.model != KeyModel::Primary {
         return Err(EngineError::Unsupported(format!(
             "table {} is a {} KEY table; UPDATE supports only PRIMARY KEY tables",
@@ -58,7 +58,7 @@ pub(crate) fn update(
     let table = current_table(store, &table)?;
     shared.backups.check_not_restoring(&table)?;
 
-    let (context, schema) = rewrite_context(session)?;
+    let (context, schema) = rewrite_context(ctx)?;
     let state = context.state.clone();
     let qualified = format!("{}.{}", db.name, table.name);
     schema.register_table(
@@ -86,7 +86,7 @@ pub(crate) fn update(
             }
         })
         .collect();
-    let rows = run_on(session, &context, &query)?;
+    let rows = run_on(ctx, &context, &query)?;
     let positions: Vec<Option<usize>> = (0..table.columns.len()).map(Some).collect();
     let batches = rows.iter().map(|b| conform_batch(&table, b, &positions)).collect::<Result<Vec<_>>>()?;
     let mut txn = Transaction::new();

@@ -9,9 +9,9 @@ use tessera_backup::Repository;
 use tessera_storage::Transaction;
 
 use super::manager::RepositoryEntry;
+use crate::context::Ctx;
 use crate::error::{EngineError, Result};
 use crate::result::StatementResult;
-use crate::session::Session;
 use crate::show::nullable_table;
 
 pub(crate) const REPOSITORY_RECORD: &str = "repository";
@@ -29,14 +29,14 @@ pub(crate) struct RepositoryRecord {
 }
 
 pub(crate) fn create_repository(
-    session: &mut Session,
+    ctx: &Ctx,
     name: &str,
     read_only: bool,
     broker: Option<String>,
     location: &str,
     properties: &[(String, String)],
 ) -> Result<StatementResult> {
-    let shared = session.db.shared.clone();
+    let shared = ctx.shared.clone();
     let manager = &shared.backups;
     let _submit = manager.submit_lock()?;
     if manager.repository(name).is_some() {
@@ -81,8 +81,8 @@ pub(crate) fn create_repository(
     Ok(result)
 }
 
-pub(crate) fn drop_repository(session: &mut Session, name: &str) -> Result<StatementResult> {
-    let shared = session.db.shared.clone();
+pub(crate) fn drop_repository(ctx: &Ctx, name: &str) -> Result<StatementResult> {
+    let shared = ctx.shared.clone();
     let manager = &shared.backups;
     let _submit = manager.submit_lock()?;
     let entry = manager.repository(name).ok_or_else(|| EngineError::NotFound("Repository does not exist".into()))?;
@@ -98,8 +98,8 @@ pub(crate) fn drop_repository(session: &mut Session, name: &str) -> Result<State
     Ok(StatementResult::ok())
 }
 
-pub(crate) fn show_repositories(session: &mut Session) -> Result<StatementResult> {
-    let manager = &session.db.shared.backups;
+pub(crate) fn show_repositories(ctx: &Ctx) -> Result<StatementResult> {
+    let manager = &ctx.shared.backups;
     let rows = manager
         .repositories()
         .iter()

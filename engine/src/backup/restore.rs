@@ -24,9 +24,9 @@ use super::restore_job::{
     user_cancelled, RestoreControl, RestoreJobRecord, RestoreState, RESTORE_JOB_FORMAT_VERSION, RESTORE_JOB_RECORD,
 };
 use super::restore_runner::{self, RestorePlan, RestoreTable};
+use crate::context::Ctx;
 use crate::error::{EngineError, Result};
 use crate::result::StatementResult;
-use crate::session::Session;
 use crate::show::nullable_table;
 
 const DEFAULT_TIMEOUT_S: u64 = 86_400;
@@ -248,8 +248,8 @@ fn select(manifest: &Manifest, label: &str, objects: &[RestoreObject]) -> Result
     Ok(out)
 }
 
-pub(crate) fn restore(session: &mut Session, restore: Restore) -> Result<StatementResult> {
-    let shared = session.db.shared.clone();
+pub(crate) fn restore(ctx: &Ctx, restore: Restore) -> Result<StatementResult> {
+    let shared = ctx.shared.clone();
     let manager = &shared.backups;
     if restore.label_database.is_some() && restore.target_database.is_some() {
         return Err(invalid(
@@ -446,8 +446,8 @@ fn time(ms: Option<i64>) -> Option<String> {
     ms.map(show_time)
 }
 
-pub(crate) fn show_restore(session: &mut Session, database: Option<&str>) -> Result<StatementResult> {
-    let shared = session.db.shared.clone();
+pub(crate) fn show_restore(ctx: &Ctx, database: Option<&str>) -> Result<StatementResult> {
+    let shared = ctx.shared.clone();
     let latest = shared.backups.latest_restores();
     let jobs: Vec<RestoreJobRecord> = match database {
         Some(name) => {
@@ -514,9 +514,9 @@ pub(crate) fn show_restore(session: &mut Session, database: Option<&str>) -> Res
     )
 }
 
-pub(crate) fn cancel_restore(session: &mut Session, database: Option<&str>) -> Result<StatementResult> {
-    let name = session.resolve_database(database)?;
-    let shared = session.db.shared.clone();
+pub(crate) fn cancel_restore(ctx: &Ctx, database: Option<&str>) -> Result<StatementResult> {
+    let name = ctx.resolve_database(database)?;
+    let shared = ctx.shared.clone();
     let Some(job) = shared.backups.latest_restores().get(&name).cloned() else {
         // The slot is looked up first so that a job of a database dropped meanwhile can be cancelled.
         crate::catalog::resolve::database(&shared.store.snapshot(), &name)?;

@@ -12,9 +12,9 @@ use super::job::{BackupJobRecord, BackupState, JOB_FORMAT_VERSION, JOB_RECORD, S
 use super::manager::{backup_error, JobControl};
 use super::runner::{self, JobPlan};
 use crate::catalog::resolve;
+use crate::context::Ctx;
 use crate::error::{EngineError, Result};
 use crate::result::StatementResult;
-use crate::session::Session;
 use crate::show::nullable_table;
 
 /// Default job timeout: one day, as StarRocks' `backup_job_default_timeout_ms`.
@@ -74,8 +74,8 @@ fn restrict(table: &TableDef, partitions: &[String]) -> Result<TableDef> {
     Ok(def)
 }
 
-pub(crate) fn backup(session: &mut Session, backup: Backup) -> Result<StatementResult> {
-    let shared = session.db.shared.clone();
+pub(crate) fn backup(ctx: &Ctx, backup: Backup) -> Result<StatementResult> {
+    let shared = ctx.shared.clone();
     let manager = &shared.backups;
     if backup.database.is_some() && backup.label_database.is_some() {
         return Err(invalid("Can not specify the database both with DATABASE and as a prefix of the snapshot name"));
@@ -85,7 +85,7 @@ pub(crate) fn backup(session: &mut Session, backup: Backup) -> Result<StatementR
     }
     check_label(&backup.label).map_err(backup_error)?;
     let (timeout_s, incremental) = properties(&backup.properties)?;
-    let db_name = session.resolve_database(backup.database.as_deref().or(backup.label_database.as_deref()))?;
+    let db_name = ctx.resolve_database(backup.database.as_deref().or(backup.label_database.as_deref()))?;
 
     let _submit = manager.submit_lock()?;
     let entry = manager
@@ -329,8 +329,8 @@ fn time(ms: Option<i64>) -> Option<String> {
     ms.map(show_time)
 }
 
-pub(crate) fn show_backup(session: &mut Session, database: Option<&str>) -> Result<StatementResult> {
-    let shared = session.db.shared.clone();
+pub(crate) fn show_backup(ctx: &Ctx, database: Option<&str>) -> Result<StatementResult> {
+    let shared = ctx.shared.clone();
     let latest = shared.backups.latest_backups();
     let jobs: Vec<BackupJobRecord> = match database {
         Some(name) => {
@@ -389,9 +389,9 @@ pub(crate) fn show_backup(session: &mut Session, database: Option<&str>) -> Resu
     )
 }
 
-pub(crate) fn cancel_backup(session: &mut Session, database: Option<&str>) -> Result<StatementResult> {
-    let name = session.resolve_database(database)?;
-    let shared = session.db.shared.clone();
+pub(crate) fn cancel_backup(ctx: &Ctx, database: Option<&str>) -> Result<StatementResult> {
+    let name = ctx.resolve_database(database)?;
+    let shared = ctx.shared.clone();
     let Some(job) = shared.backups.latest_backups().get(&name).cloned() else {
         // The slot is looked up first so that a job of a database dropped meanwhile can be cancelled.
         resolve::database(&shared.store.snapshot(), &name)?;
@@ -417,12 +417,8 @@ pub(crate) fn cancel_backup(session: &mut Session, database: Option<&str>) -> Re
     Ok(StatementResult::ok())
 }
 
-pub(crate) fn show_snapshot(
-    session: &mut Session,
-    repository: &str,
-    filter: &SnapshotFilter,
-) -> Result<StatementResult> {
-    let shared = session.db.shared.clone();
+pub(crate) fn show_snapshot(ctx: &Ctx, repository: &str, filter: &SnapshotFilter) -> Result<StatementResult> {
+    let shared = ctx.shared.clone();
     let entry = shared
         .backups
         .repository(repository)
@@ -504,8 +500,8 @@ pub(crate) fn show_snapshot(
     nullable_table(&["Snapshot", "Timestamp", "Status"], rows)
 }
 
-pub(crate) fn drop_snapshot(session: &mut Session, label: &str, repository: &str) -> Result<StatementResult> {
-    let shared = session.db.shared.clone();
+pub(crate) fn drop_snapshot(ctx: &Ctx, label: &str, repository: &str) -> Result<StatementResult> {
+    let shared = ctx.shared.clone();
     let manager = &shared.backups;
     let _submit = manager.submit_lock()?;
     let entry = manager

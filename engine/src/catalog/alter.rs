@@ -12,14 +12,14 @@ use tessera_storage::{ColumnDef, DefaultValue, PartitionKind, TableDef, Transact
 
 use super::resolve;
 use super::table_builder as build;
+use crate::context::Ctx;
 use crate::error::{EngineError, Result};
 use crate::result::StatementResult;
-use crate::session::Session;
 
-pub(crate) fn alter_table(session: &mut Session, name: &ObjectName, op: AlterTableOp) -> Result<StatementResult> {
-    let shared = session.db.shared.clone();
+pub(crate) fn alter_table(ctx: &Ctx, name: &ObjectName, op: AlterTableOp) -> Result<StatementResult> {
+    let shared = ctx.shared.clone();
     let _ddl = shared.ddl.lock();
-    let (_, table) = resolve::table(session, &shared.store.snapshot(), name)?;
+    let (_, table) = resolve::table(ctx, &shared.store.snapshot(), name)?;
     let lock = shared.store.table_lock(table.id);
     let _exclusive = lock.write();
     shared.backups.check_not_restoring(&table)?;
@@ -99,7 +99,7 @@ pub(crate) fn alter_table(session: &mut Session, name: &ObjectName, op: AlterTab
             }
             def.columns.insert(position, new.clone());
             let fill = column_fill(&new)?;
-            rewrite_segments(session, &table, &def, &mut txn, |batch, schema| {
+            rewrite_segments(ctx, &table, &def, &mut txn, |batch, schema| {
                 let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
                 columns.insert(position, fill(batch.num_rows())?);
                 Ok(RecordBatch::try_new(schema, columns)?)
@@ -137,7 +137,7 @@ pub(crate) fn alter_table(session: &mut Session, name: &ObjectName, op: AlterTab
                 )));
             }
             def.columns.remove(index);
-            rewrite_segments(session, &table, &def, &mut txn, |batch, schema| {
+            rewrite_segments(ctx, &table, &def, &mut txn, |batch, schema| {
                 let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
                 columns.remove(index);
                 Ok(RecordBatch::try_new(schema, columns)?)
@@ -187,13 +187,13 @@ fn column_fill(column: &ColumnDef) -> Result<impl Fn(usize) -> Result<ArrayRef>>
 /// Rewrites every segment of `old` through `f` into segments of `new`'s schema, adding the changes to
 /// `txn`.
 fn rewrite_segments(
-    session: &Session,
+    ctx: &Ctx,
     old: &Arc<TableDef>,
     new: &TableDef,
     txn: &mut Transaction,
     f: impl Fn(&RecordBatch, arrow::datatypes::SchemaRef) -> Result<RecordBatch>,
 ) -> Result<()> {
-    let store = &session.db.shared.store;
+    let store = &ctx.shared.store;
     let state = store.snapshot();
     let schema = new.arrow_schema();
     for tablet in old.tablets() {

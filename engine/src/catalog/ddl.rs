@@ -9,9 +9,9 @@ use tessera_storage::{
 use super::key_model;
 use super::resolve;
 use super::table_builder as build;
+use crate::context::Ctx;
 use crate::error::{EngineError, Result};
 use crate::result::StatementResult;
-use crate::session::Session;
 
 pub(crate) fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
@@ -24,9 +24,9 @@ fn check_name(kind: &str, name: &str) -> Result<()> {
     Ok(())
 }
 
-pub(crate) fn create_database(session: &mut Session, name: &str, if_not_exists: bool) -> Result<StatementResult> {
+pub(crate) fn create_database(ctx: &Ctx, name: &str, if_not_exists: bool) -> Result<StatementResult> {
     check_name("database", name)?;
-    let shared = session.db.shared.clone();
+    let shared = ctx.shared.clone();
     let _ddl = shared.ddl.lock();
     if shared.store.snapshot().database_by_name(name).is_some() {
         if if_not_exists {
@@ -45,8 +45,8 @@ pub(crate) fn create_database(session: &mut Session, name: &str, if_not_exists: 
     Ok(StatementResult::ok())
 }
 
-pub(crate) fn drop_database(session: &mut Session, name: &str, if_exists: bool) -> Result<StatementResult> {
-    let shared = session.db.shared.clone();
+pub(crate) fn drop_database(ctx: &Ctx, name: &str, if_exists: bool) -> Result<StatementResult> {
+    let shared = ctx.shared.clone();
     let _ddl = shared.ddl.lock();
     let state = shared.store.snapshot();
     let Some(db) = state.database_by_name(name).cloned() else {
@@ -87,34 +87,31 @@ pub(crate) fn drop_database(session: &mut Session, name: &str, if_exists: bool) 
     }
     txn.drop_database(db.id);
     shared.store.commit(txn)?;
-    if session.current_database.as_deref() == Some(name) {
-        session.current_database = None;
-    }
     Ok(StatementResult::ok())
 }
 
-pub(crate) fn create_table(session: &mut Session, create: CreateTable) -> Result<StatementResult> {
+pub(crate) fn create_table(ctx: &Ctx, create: CreateTable) -> Result<StatementResult> {
     check_name("table", &create.name.name)?;
     // CREATE TABLE ... AS SELECT runs its query before taking the catalog lock.
     let query_output = match &create.as_query {
-        Some(query) => Some(crate::query::collect_query(session, query)?),
+        Some(query) => Some(crate::query::collect_query(ctx, query)?),
         None => None,
     };
-    create_table_from(session, create, query_output, None)
+    create_table_from(ctx, create, query_output, None)
 }
 
 /// Creates the table `create` describes, with the columns and rows of `query_output` when given (CREATE
 /// TABLE AS SELECT, and materialized views, whose record also carries `materialized`).
 pub(crate) fn create_table_from(
-    session: &mut Session,
+    ctx: &Ctx,
     create: CreateTable,
     query_output: Option<crate::query::QueryOutput>,
     materialized: Option<Box<tessera_storage::MaterializedViewDef>>,
 ) -> Result<StatementResult> {
-    let db_name = session.resolve_database(create.name.database.as_deref())?;
+    let db_name = ctx.resolve_database(create.name.database.as_deref())?;
     let table_name = create.name.name.clone();
     check_name("table", &table_name)?;
-    let shared = session.db.shared.clone();
+    let shared = ctx.shared.clone();
     let _ddl = shared.ddl.lock();
     let state = shared.store.snapshot();
     let db = resolve::database(&state, &db_name)?;
@@ -270,14 +267,14 @@ pub(crate) fn create_table_from(
     Ok(StatementResult::ok())
 }
 
-pub(crate) fn drop_table(session: &mut Session, name: &ObjectName, if_exists: bool) -> Result<StatementResult> {
-    let shared = session.db.shared.clone();
+pub(crate) fn drop_table(ctx: &Ctx, name: &ObjectName, if_exists: bool) -> Result<StatementResult> {
+    let shared = ctx.shared.clone();
     let _ddl = shared.ddl.lock();
     let state = shared.store.snapshot();
-    let table = match resolve::table(session, &state, name) {
+    let table = match resolve::table(ctx, &state, name) {
         Ok((_, table)) => table,
         Err(EngineError::NotFound(_))
-            if if_exists && state.database_by_name(&session.resolve_database(name.database.as_deref())?).is_some() =>
+            if if_exists && state.database_by_name(&ctx.resolve_database(name.database.as_deref())?).is_some() =>
         {
             return Ok(StatementResult::ok())
         }

@@ -23,11 +23,11 @@ use super::ddl::now_ms;
 use super::objects::LogicalObjects;
 use super::resolve;
 use super::table_builder::column_type;
+use crate::context::Ctx;
 use crate::datafusion_adapter::sql_function::{called_functions, plan_body};
 use crate::datafusion_adapter::StatementContext;
 use crate::error::{EngineError, Result};
 use crate::result::StatementResult;
-use crate::session::Session;
 use crate::show::string_table;
 
 /// A type as written, as a storage type; errors name the function and the parameter.
@@ -40,8 +40,8 @@ fn parameter_type(function: &str, what: &str, ty: &SqlType) -> Result<ColumnType
     })
 }
 
-pub(crate) fn create_function(session: &mut Session, create: CreateFunction) -> Result<StatementResult> {
-    let db_name = session.resolve_database(create.name.database.as_deref())?;
+pub(crate) fn create_function(ctx: &Ctx, create: CreateFunction) -> Result<StatementResult> {
+    let db_name = ctx.resolve_database(create.name.database.as_deref())?;
     let name = create.name.name.clone();
     if name.is_empty() || name.len() > 256 {
         return Err(EngineError::InvalidInput(format!("function name '{name}' must have 1 to 256 characters")));
@@ -61,7 +61,7 @@ pub(crate) fn create_function(session: &mut Session, create: CreateFunction) -> 
             "function {db_name}.{name}: the body must be a scalar expression over the parameters, not a subquery"
         )));
     }
-    let shared = session.db.shared.clone();
+    let shared = ctx.shared.clone();
     let base = &shared.base_state;
     if base.scalar_functions().contains_key(&name)
         || base.aggregate_functions().contains_key(&name)
@@ -159,19 +159,19 @@ fn check_no_cycle(context: &StatementContext, db: &str, name: &str, calls: Vec<(
 }
 
 pub(crate) fn drop_function(
-    session: &mut Session,
+    ctx: &Ctx,
     name: &ObjectName,
     argument_types: &[SqlType],
     if_exists: bool,
 ) -> Result<StatementResult> {
-    let db_name = session.resolve_database(name.database.as_deref())?;
+    let db_name = ctx.resolve_database(name.database.as_deref())?;
     let qualified = format!("{db_name}.{}", name.name);
     let types = argument_types
         .iter()
         .enumerate()
         .map(|(i, t)| parameter_type(&qualified, &format!("argument {}", i + 1), t))
         .collect::<Result<Vec<_>>>()?;
-    let shared = session.db.shared.clone();
+    let shared = ctx.shared.clone();
     let _ddl = shared.ddl.lock();
     let state = shared.store.snapshot();
     let db = resolve::database(&state, &db_name)?;
@@ -194,11 +194,11 @@ pub(crate) fn drop_function(
 }
 
 /// SHOW FUNCTIONS: StarRocks' SHOW FULL FUNCTIONS columns, one row per overload, by signature.
-pub(crate) fn show_functions(session: &mut Session, database: Option<&str>) -> Result<StatementResult> {
-    let db_name = session.resolve_database(database)?;
-    let state = session.db.shared.store.snapshot();
+pub(crate) fn show_functions(ctx: &Ctx, database: Option<&str>) -> Result<StatementResult> {
+    let db_name = ctx.resolve_database(database)?;
+    let state = ctx.shared.store.snapshot();
     let db = resolve::database(&state, &db_name)?;
-    let objects: Arc<LogicalObjects> = session.db.shared.objects.of(&state);
+    let objects: Arc<LogicalObjects> = ctx.shared.objects.of(&state);
     let mut rows: Vec<Vec<String>> = objects
         .functions_in(db.id)
         .into_iter()

@@ -23,10 +23,10 @@ use tessera_storage::{DatabaseDef, MetaState, Transaction, ViewColumnDef, ViewDe
 use super::ddl::now_ms;
 use super::objects::LogicalObjects;
 use super::resolve;
+use crate::context::Ctx;
 use crate::datafusion_adapter::StatementContext;
 use crate::error::{EngineError, Result};
 use crate::result::StatementResult;
-use crate::session::Session;
 use crate::show::{quote_ident, string_table};
 
 /// The error for a name that a table already holds.
@@ -36,13 +36,13 @@ pub(crate) fn table_exists_error(db: &str, name: &str) -> EngineError {
     ))
 }
 
-pub(crate) fn create_view(session: &mut Session, create: CreateView) -> Result<StatementResult> {
-    let db_name = session.resolve_database(create.name.database.as_deref())?;
+pub(crate) fn create_view(ctx: &Ctx, create: CreateView) -> Result<StatementResult> {
+    let db_name = ctx.resolve_database(create.name.database.as_deref())?;
     let name = create.name.name.clone();
     if name.is_empty() || name.len() > 256 {
         return Err(EngineError::InvalidInput(format!("view name '{name}' must have 1 to 256 characters")));
     }
-    let shared = session.db.shared.clone();
+    let shared = ctx.shared.clone();
     let _ddl = shared.ddl.lock();
     let state = shared.store.snapshot();
     let db = resolve::database(&state, &db_name)?;
@@ -98,7 +98,7 @@ pub(crate) fn create_view(session: &mut Session, create: CreateView) -> Result<S
     // Planned with the new definition in place, so that a cycle through it is found now.
     let mut trial = objects.as_ref().clone();
     trial.put_view(Arc::new(view.clone()));
-    view_schema(session, &state, Arc::new(trial), &db, &view)?;
+    view_schema(ctx, &state, Arc::new(trial), &db, &view)?;
     let mut txn = Transaction::new();
     txn.put_record(VIEW_RECORD, view.id, encode_object(&view)?);
     shared.store.commit(txn)?;
@@ -108,26 +108,26 @@ pub(crate) fn create_view(session: &mut Session, create: CreateView) -> Result<S
 /// Plans `SELECT * FROM db.view` against `objects` and returns the view's columns; also checks that
 /// its column names are unique.
 pub(crate) fn view_schema(
-    session: &Session,
+    ctx: &Ctx,
     state: &Arc<MetaState>,
     objects: Arc<LogicalObjects>,
     db: &DatabaseDef,
     view: &ViewDef,
 ) -> Result<SchemaRef> {
-    let shared = &session.db.shared;
+    let shared = &ctx.shared;
     let context = StatementContext::new(
         &shared.base_state,
         state.clone(),
         objects,
-        session.functions.clone(),
-        session.current_database.as_deref(),
+        ctx.functions.clone(),
+        ctx.current_database.as_deref(),
     );
     let sql = format!("SELECT * FROM {}.{}", quote_ident(&db.name), quote_ident(&view.name));
     let tessera_sql::Statement::Query(query) = tessera_sql::parse_statement(&sql)? else {
         return Err(EngineError::Internal(format!("not a query: {sql}")));
     };
     let statement = DfStatement::Statement(Box::new(sp::Statement::Query(query)));
-    let plan = session.db.block_on(async {
+    let plan = ctx.block_on(async {
         let state = context.ctx.state();
         let plan = state.statement_to_plan(statement).await?;
         // The analyzer (type coercion) finds type errors the planner alone would leave for later.
@@ -149,9 +149,9 @@ pub(crate) fn view_schema(
     Ok(schema)
 }
 
-pub(crate) fn drop_view(session: &mut Session, name: &ObjectName, if_exists: bool) -> Result<StatementResult> {
-    let db_name = session.resolve_database(name.database.as_deref())?;
-    let shared = session.db.shared.clone();
+pub(crate) fn drop_view(ctx: &Ctx, name: &ObjectName, if_exists: bool) -> Result<StatementResult> {
+    let db_name = ctx.resolve_database(name.database.as_deref())?;
+    let shared = ctx.shared.clone();
     let _ddl = shared.ddl.lock();
     let state = shared.store.snapshot();
     let db = resolve::database(&state, &db_name)?;
@@ -176,13 +176,13 @@ pub(crate) fn drop_view(session: &mut Session, name: &ObjectName, if_exists: boo
 
 /// The view `[db.]name`, if there is one (and the database exists).
 pub(crate) fn find_view(
-    session: &Session,
+    ctx: &Ctx,
     state: &MetaState,
     name: &ObjectName,
 ) -> Result<Option<(Arc<DatabaseDef>, Arc<ViewDef>)>> {
-    let db_name = session.resolve_database(name.database.as_deref())?;
+    let db_name = ctx.resolve_database(name.database.as_deref())?;
     let db = resolve::database(state, &db_name)?;
-    let objects = session.db.shared.objects.of(state);
+    let objects = ctx.shared.objects.of(state);
     Ok(objects.view(db.id, &name.name).cloned().map(|v| (db, v)))
 }
 
@@ -213,10 +213,10 @@ fn quote_string(s: &str) -> String {
 }
 
 /// SHOW CREATE VIEW (and SHOW CREATE TABLE on a view): StarRocks' four columns.
-pub(crate) fn show_create_view(session: &mut Session, name: &ObjectName) -> Result<StatementResult> {
-    let state = session.db.shared.store.snapshot();
-    let Some((db, view)) = find_view(session, &state, name)? else {
-        let db_name = session.resolve_database(name.database.as_deref())?;
+pub(crate) fn show_create_view(ctx: &Ctx, name: &ObjectName) -> Result<StatementResult> {
+    let state = ctx.shared.store.snapshot();
+    let Some((db, view)) = find_view(ctx, &state, name)? else {
+        let db_name = ctx.resolve_database(name.database.as_deref())?;
         let db = resolve::database(&state, &db_name)?;
         if state.table_by_name(db.id, &name.name).is_some() {
             return Err(EngineError::InvalidInput(format!(
@@ -235,13 +235,13 @@ pub(crate) fn show_create_view(session: &mut Session, name: &ObjectName) -> Resu
 
 /// DESC of a view: its columns as the query plans now.
 pub(crate) fn describe_view(
-    session: &Session,
+    ctx: &Ctx,
     state: &Arc<MetaState>,
     db: &DatabaseDef,
     view: &ViewDef,
 ) -> Result<StatementResult> {
-    let objects = session.db.shared.objects.of(state);
-    let schema = view_schema(session, state, objects, db, view)?;
+    let objects = ctx.shared.objects.of(state);
+    let schema = view_schema(ctx, state, objects, db, view)?;
     let rows = schema
         .fields()
         .iter()

@@ -32,25 +32,25 @@ use tessera_storage::{
 };
 
 use crate::catalog::resolve;
-use crate::database::Database;
+use crate::context::Ctx;
+use crate::database::Shared;
 use crate::datafusion_adapter::provider::TesseraTable;
 use crate::error::{EngineError, Result};
 use crate::result::StatementResult;
-use crate::session::Session;
 use crate::show::quote_ident;
 
 /// The reason ALTER ... INACTIVE records (StarRocks' text).
 const INACTIVE_BY_USER: &str = "user use alter materialized view set status to inactive";
 
-pub(crate) fn create(session: &mut Session, create: CreateMaterializedView) -> Result<StatementResult> {
-    let db_name = session.resolve_database(create.name.database.as_deref())?;
+pub(crate) fn create(ctx: &Ctx, create: CreateMaterializedView) -> Result<StatementResult> {
+    let db_name = ctx.resolve_database(create.name.database.as_deref())?;
     let name = create.name.name.clone();
     let refresh = create
         .refresh
         .clone()
         .unwrap_or(RefreshSpec { deferred: false, kind: RefreshKind::Async { start: None, every: None } });
     let schedule = schedule(&db_name, &name, &refresh)?;
-    let shared = session.db.shared.clone();
+    let shared = ctx.shared.clone();
     {
         let state = shared.store.snapshot();
         let db = resolve::database(&state, &db_name)?;
@@ -62,8 +62,8 @@ pub(crate) fn create(session: &mut Session, create: CreateMaterializedView) -> R
         }
     }
     let query = crate::catalog::sql_text::query_text(&create.query);
-    let definer = definer(session, &db_name);
-    let start_ms = definer.db.shared.clock.now_ms();
+    let definer = definer(ctx, &db_name);
+    let start_ms = definer.shared.clock.now_ms();
     // IMMEDIATE (the default) computes the rows now, like CREATE TABLE AS SELECT; DEFERRED only plans.
     let (output, base_tables) = if refresh.deferred {
         let (schema, base_tables, context) = plan(&definer, &db_name, &name, &query)?;
@@ -76,7 +76,7 @@ pub(crate) fn create(session: &mut Session, create: CreateMaterializedView) -> R
     };
     let last_refresh = (!refresh.deferred).then(|| RefreshRecord {
         start_ms,
-        finish_ms: definer.db.shared.clock.now_ms(),
+        finish_ms: definer.shared.clock.now_ms(),
         state: "SUCCESS".into(),
         error: None,
         base_digest: base_digest(&output._context.state, &base_tables),
@@ -99,15 +99,13 @@ pub(crate) fn create(session: &mut Session, create: CreateMaterializedView) -> R
         properties: create.properties.clone(),
         as_query: None,
     };
-    crate::catalog::ddl::create_table_from(session, table, Some(output), Some(Box::new(def)))?;
+    crate::catalog::ddl::create_table_from(ctx, table, Some(output), Some(Box::new(def)))?;
     Ok(StatementResult::ok())
 }
 
-/// A session in the view's database without the caller's Rust functions: what the refresh job has.
-fn definer(session: &Session, database: &str) -> Session {
-    let mut definer = session.db.session();
-    definer.current_database = Some(database.to_string());
-    definer
+/// A context in the view's database without the caller's Rust functions: what the refresh job has.
+fn definer(ctx: &Ctx, database: &str) -> Ctx {
+    ctx.in_database(database)
 }
 
 fn parse_query(text: &str) -> Result<sp::Query> {
@@ -120,14 +118,14 @@ fn parse_query(text: &str) -> Result<sp::Query> {
 /// Plans the view's query in `session` (its database current): the columns it returns, the Tessera
 /// tables it reads (views expanded), and the context holding the state it was planned over.
 fn plan(
-    session: &Session,
+    ctx: &Ctx,
     db_name: &str,
     name: &str,
     query: &str,
 ) -> Result<(SchemaRef, Vec<BaseTableRef>, crate::datafusion_adapter::StatementContext)> {
-    let context = session.statement_context();
+    let context = ctx.statement_context();
     let statement = DfStatement::Statement(Box::new(sp::Statement::Query(Box::new(parse_query(query)?))));
-    let planned = session.db.block_on(async {
+    let planned = ctx.block_on(async {
         let state = context.ctx.state();
         let plan = state.statement_to_plan(statement).await?;
         // The analyzer (type coercion) finds type errors the planner alone would leave for later.
@@ -234,8 +232,8 @@ pub(crate) fn base_digest(state: &MetaState, bases: &[BaseTableRef]) -> u64 {
 }
 
 /// The asynchronous view `[db.]name`, or an error saying what the name is instead.
-fn find_async(session: &Session, state: &MetaState, name: &ObjectName) -> Result<Arc<TableDef>> {
-    let (db, table) = super::find(session, state, name)?;
+fn find_async(ctx: &Ctx, state: &MetaState, name: &ObjectName) -> Result<Arc<TableDef>> {
+    let (db, table) = super::find(ctx, state, name)?;
     if table.materialized.as_ref().is_some_and(|m| m.is_sync()) {
         return Err(EngineError::InvalidInput(format!(
             "'{}.{}' is a synchronous materialized view: it changes with its base table and cannot be refreshed \
@@ -247,17 +245,16 @@ fn find_async(session: &Session, state: &MetaState, name: &ObjectName) -> Result
 }
 
 /// `REFRESH MATERIALIZED VIEW [db.]mv`: refreshes it now (WITH ASYNC MODE is run synchronously too).
-pub(crate) fn refresh_statement(session: &mut Session, name: &ObjectName) -> Result<StatementResult> {
-    let state = session.db.shared.store.snapshot();
-    let table = find_async(session, &state, name)?;
-    let rows = refresh(&session.db, table.id)?;
+pub(crate) fn refresh_statement(ctx: &Ctx, name: &ObjectName) -> Result<StatementResult> {
+    let state = ctx.shared.store.snapshot();
+    let table = find_async(ctx, &state, name)?;
+    let rows = refresh(&ctx.shared, table.id)?;
     Ok(StatementResult::affected(rows))
 }
 
 /// Recomputes the view `id` and replaces its rows; returns the rows stored. A failure is recorded in
 /// the view (last refresh FAILED, with the error) and returned.
-pub(crate) fn refresh(db: &Database, id: TableId) -> Result<u64> {
-    let shared = &db.shared;
+pub(crate) fn refresh(shared: &Arc<Shared>, id: TableId) -> Result<u64> {
     let store = &shared.store;
     let lock = store.table_lock(id);
     let _exclusive = lock.write();
@@ -279,9 +276,8 @@ pub(crate) fn refresh(db: &Database, id: TableId) -> Result<u64> {
     }
     shared.backups.check_not_restoring(&table)?;
     let start_ms = shared.clock.now_ms();
-    let mut session = db.session();
-    session.current_database = Some(db_name.clone());
-    match compute(&session, &table, &def) {
+    let definer = Ctx::background(shared.clone(), Some(db_name.clone()));
+    match compute(&definer, &table, &def) {
         Ok((mut next, batches, digest)) => {
             let record = RefreshRecord {
                 start_ms,
@@ -326,11 +322,11 @@ pub(crate) fn refresh(db: &Database, id: TableId) -> Result<u64> {
 /// Runs the view's query: the table definition to commit (with partitions the rows need), the rows
 /// conformed to its columns, and the digest of the state they were read from.
 fn compute(
-    session: &Session,
+    ctx: &Ctx,
     table: &Arc<TableDef>,
     def: &MaterializedViewDef,
 ) -> Result<(TableDef, Vec<arrow::array::RecordBatch>, u64)> {
-    let output = crate::query::collect_query(session, &parse_query(&def.query)?)?;
+    let output = crate::query::collect_query(ctx, &parse_query(&def.query)?)?;
     if output.schema.fields().len() != table.columns.len() {
         return Err(EngineError::InvalidInput(format!(
             "the query now returns {} columns; the view has {}",
@@ -342,7 +338,7 @@ fn compute(
     let batches =
         output.batches.iter().map(|b| crate::dml::conform_batch(table, b, &positions)).collect::<Result<Vec<_>>>()?;
     let mut next = (**table).clone();
-    crate::catalog::auto_partitions::add_missing_partitions(&session.db.shared.store, &mut next, &batches)?;
+    crate::catalog::auto_partitions::add_missing_partitions(&ctx.shared.store, &mut next, &batches)?;
     let digest = base_digest(&output._context.state, &def.base_tables);
     Ok((next, batches, digest))
 }
@@ -375,12 +371,12 @@ pub(crate) fn due(state: &MetaState, now_ms: i64) -> Vec<TableId> {
 
 /// Refreshes every view [`due`] now; returns how many were refreshed. Failures are recorded in the
 /// views and logged; the first is returned after all were tried.
-pub(crate) fn refresh_due(db: &Database) -> Result<usize> {
-    let now = db.shared.clock.now_ms();
+pub(crate) fn refresh_due(shared: &Arc<Shared>) -> Result<usize> {
+    let now = shared.clock.now_ms();
     let mut refreshed = 0;
     let mut first_error = None;
-    for id in due(&db.shared.store.snapshot(), now) {
-        match refresh(db, id) {
+    for id in due(&shared.store.snapshot(), now) {
+        match refresh(shared, id) {
             Ok(_) => refreshed += 1,
             Err(e) => {
                 log::warn!("{e}");
@@ -395,11 +391,11 @@ pub(crate) fn refresh_due(db: &Database) -> Result<usize> {
 }
 
 /// `ALTER MATERIALIZED VIEW [db.]mv {ACTIVE | INACTIVE | REFRESH ... | RENAME new}`.
-pub(crate) fn alter(session: &mut Session, name: &ObjectName, op: AlterMaterializedViewOp) -> Result<StatementResult> {
-    let shared = session.db.shared.clone();
+pub(crate) fn alter(ctx: &Ctx, name: &ObjectName, op: AlterMaterializedViewOp) -> Result<StatementResult> {
+    let shared = ctx.shared.clone();
     let _ddl = shared.ddl.lock();
     let state = shared.store.snapshot();
-    let table = find_async(session, &state, name)?;
+    let table = find_async(ctx, &state, name)?;
     let lock = shared.store.table_lock(table.id);
     let _exclusive = lock.write();
     shared.backups.check_not_restoring(&table)?;
@@ -412,7 +408,7 @@ pub(crate) fn alter(session: &mut Session, name: &ObjectName, op: AlterMateriali
     match op {
         AlterMaterializedViewOp::Inactive => def.inactive_reason = Some(INACTIVE_BY_USER.into()),
         AlterMaterializedViewOp::Active => {
-            let definer = definer(session, &db_name);
+            let definer = definer(ctx, &db_name);
             let (schema, bases, _) = plan(&definer, &db_name, &table.name, &def.query).map_err(|e| {
                 EngineError::InvalidInput(format!("cannot activate materialized view {db_name}.{}: {e}", table.name))
             })?;

@@ -20,26 +20,22 @@ use tessera_storage::{
 };
 
 use crate::catalog::resolve;
+use crate::context::Ctx;
 use crate::error::{EngineError, Result};
 use crate::result::StatementResult;
-use crate::session::Session;
 
 /// `CREATE MATERIALIZED VIEW`: the synchronous form without PARTITION BY, DISTRIBUTED BY and REFRESH.
-pub(crate) fn create(session: &mut Session, create: CreateMaterializedView) -> Result<StatementResult> {
+pub(crate) fn create(ctx: &Ctx, create: CreateMaterializedView) -> Result<StatementResult> {
     if create.is_sync() {
-        rollup::create(session, create)
+        rollup::create(ctx, create)
     } else {
-        async_view::create(session, create)
+        async_view::create(ctx, create)
     }
 }
 
 /// The materialized view `[db.]name`, or an error naming what the name is instead.
-pub(crate) fn find(
-    session: &Session,
-    state: &MetaState,
-    name: &ObjectName,
-) -> Result<(Arc<DatabaseDef>, Arc<TableDef>)> {
-    let db_name = session.resolve_database(name.database.as_deref())?;
+pub(crate) fn find(ctx: &Ctx, state: &MetaState, name: &ObjectName) -> Result<(Arc<DatabaseDef>, Arc<TableDef>)> {
+    let db_name = ctx.resolve_database(name.database.as_deref())?;
     let db = resolve::database(state, &db_name)?;
     match state.table_by_name(db.id, &name.name) {
         Some(table) if table.materialized.is_some() => Ok((db, table.clone())),
@@ -51,14 +47,14 @@ pub(crate) fn find(
 }
 
 /// `DROP MATERIALIZED VIEW [IF EXISTS] [db.]mv`, either kind.
-pub(crate) fn drop(session: &mut Session, name: &ObjectName, if_exists: bool) -> Result<StatementResult> {
-    let shared = session.db.shared.clone();
+pub(crate) fn drop(ctx: &Ctx, name: &ObjectName, if_exists: bool) -> Result<StatementResult> {
+    let shared = ctx.shared.clone();
     let _ddl = shared.ddl.lock();
     let state = shared.store.snapshot();
-    let table = match find(session, &state, name) {
+    let table = match find(ctx, &state, name) {
         Ok((_, table)) => table,
         Err(EngineError::NotFound(_)) if if_exists => {
-            resolve::database(&state, &session.resolve_database(name.database.as_deref())?)?;
+            resolve::database(&state, &ctx.resolve_database(name.database.as_deref())?)?;
             return Ok(StatementResult::ok());
         }
         Err(e) => return Err(e),
@@ -103,9 +99,9 @@ pub(crate) fn format_time(ms: i64) -> String {
 
 /// `SHOW MATERIALIZED VIEWS [FROM db] [LIKE 'pattern']`: both kinds, by name, with StarRocks' leading
 /// columns.
-pub(crate) fn show(session: &mut Session, database: Option<&str>, like: Option<&str>) -> Result<StatementResult> {
-    let name = session.resolve_database(database)?;
-    let state = session.db.shared.store.snapshot();
+pub(crate) fn show(ctx: &Ctx, database: Option<&str>, like: Option<&str>) -> Result<StatementResult> {
+    let name = ctx.resolve_database(database)?;
+    let state = ctx.shared.store.snapshot();
     let db = resolve::database(&state, &name)?;
     let pattern = like.map(crate::show::like_pattern).transpose()?;
     let mut rows = Vec::new();
@@ -177,9 +173,9 @@ pub(crate) fn create_sql(db: &str, table: &TableDef, state: &MetaState) -> Strin
 }
 
 /// `SHOW CREATE MATERIALIZED VIEW [db.]mv`: columns `Materialized View` and `Create Materialized View`.
-pub(crate) fn show_create(session: &mut Session, name: &ObjectName) -> Result<StatementResult> {
-    let state = session.db.shared.store.snapshot();
-    let (db, table) = find(session, &state, name)?;
+pub(crate) fn show_create(ctx: &Ctx, name: &ObjectName) -> Result<StatementResult> {
+    let state = ctx.shared.store.snapshot();
+    let (db, table) = find(ctx, &state, name)?;
     crate::show::string_table(
         &["Materialized View", "Create Materialized View"],
         vec![vec![table.name.clone(), create_sql(&db.name, &table, &state)]],

@@ -38,12 +38,12 @@ use tessera_storage::{
 };
 
 use crate::catalog::resolve;
-use crate::database::Database;
+use crate::context::Ctx;
+use crate::database::Shared;
 use crate::datafusion_adapter::provider::TesseraTable;
 use crate::dml::{conform_batch, write_rows, Target};
 use crate::error::{EngineError, Result};
 use crate::result::StatementResult;
-use crate::session::Session;
 use crate::show::quote_ident;
 
 /// An aggregate a rollup keeps.
@@ -362,21 +362,21 @@ pub(crate) fn aggregate_plan(shape: &RollupShape, rollup: &TableDef, scan: Logic
 
 /// Runs `shape`'s query over `source` and returns its rows in the rollup's schema.
 fn compute(
-    db: &Database,
+    shared: &Shared,
     shape: &RollupShape,
     rollup: &TableDef,
     source: Arc<dyn TableProvider>,
 ) -> Result<Vec<RecordBatch>> {
     let scan = LogicalPlanBuilder::scan("rollup_source", provider_as_source(source), None)?;
     let plan = aggregate_plan(shape, rollup, scan)?;
-    let ctx = SessionContext::new_with_state(db.shared.base_state.clone());
-    let batches = db.block_on(async { ctx.execute_logical_plan(plan).await?.collect().await })??;
+    let ctx = SessionContext::new_with_state(shared.base_state.clone());
+    let batches = shared.block_on(async { ctx.execute_logical_plan(plan).await?.collect().await })??;
     let positions: Vec<Option<usize>> = (0..rollup.columns.len()).map(Some).collect();
     batches.iter().map(|b| conform_batch(rollup, b, &positions)).collect()
 }
 
 /// `CREATE MATERIALIZED VIEW` of the synchronous form.
-pub(crate) fn create(session: &mut Session, create: CreateMaterializedView) -> Result<StatementResult> {
+pub(crate) fn create(ctx: &Ctx, create: CreateMaterializedView) -> Result<StatementResult> {
     let mv = create.name.name.clone();
     if !create.properties.is_empty() {
         return Err(EngineError::Unsupported(format!(
@@ -384,7 +384,7 @@ pub(crate) fn create(session: &mut Session, create: CreateMaterializedView) -> R
         )));
     }
     let (table_ref, shape) = analyze(&mv, &create.query)?;
-    let db_name = session.resolve_database(create.name.database.as_deref())?;
+    let db_name = ctx.resolve_database(create.name.database.as_deref())?;
     if table_ref.0.as_ref().is_some_and(|d| d != &db_name) {
         return Err(EngineError::InvalidInput(format!(
             "materialized view {db_name}.{mv}: a synchronous materialized view must be in the database of its base \
@@ -393,7 +393,7 @@ pub(crate) fn create(session: &mut Session, create: CreateMaterializedView) -> R
             table_ref.1
         )));
     }
-    let shared = session.db.shared.clone();
+    let shared = ctx.shared.clone();
     let store = &shared.store;
     let _ddl = shared.ddl.lock();
     let state = store.snapshot();
@@ -452,7 +452,7 @@ pub(crate) fn create(session: &mut Session, create: CreateMaterializedView) -> R
     let def = new_rollup_def(store, &mv, &db.name, &base, &shape, columns, true)?;
     crate::catalog::key_model::check_table(&def)?;
     let rows =
-        compute(&session.db, &shape, &def, Arc::new(TesseraTable::whole(&base.name, base.clone(), state.clone())))?;
+        compute(&ctx.shared, &shape, &def, Arc::new(TesseraTable::whole(&base.name, base.clone(), state.clone())))?;
     let mut txn = Transaction::new();
     txn.put_table(def.clone());
     write_rows(store, &def, &rows, None, Target::New, &mut txn)?;
@@ -511,8 +511,8 @@ pub(crate) fn lock_rollups(store: &Store, base: TableId) -> Vec<Arc<RwLock<()>>>
 
 /// Adds to `txn` the upsert of the aggregates of `rows` (new rows of `base`, in its schema) into every
 /// ready rollup of `base`. The caller holds the base's lock and the rollups' locks ([`lock_rollups`]).
-pub(crate) fn append(db: &Database, base: &TableDef, rows: &[RecordBatch], txn: &mut Transaction) -> Result<()> {
-    let store = &db.shared.store;
+pub(crate) fn append(shared: &Shared, base: &TableDef, rows: &[RecordBatch], txn: &mut Transaction) -> Result<()> {
+    let store = &shared.store;
     let state = store.snapshot();
     let rollups: Vec<_> = rollups_of(&state, base.id).into_iter().filter(|r| is_ready(r)).collect();
     if rollups.is_empty() || rows.iter().all(|b| b.num_rows() == 0) {
@@ -523,7 +523,7 @@ pub(crate) fn append(db: &Database, base: &TableDef, rows: &[RecordBatch], txn: 
         let shape = shape_of(&rollup).ok_or_else(|| {
             EngineError::Corruption(format!("materialized view {}: its stored query is not a rollup", rollup.name))
         })?;
-        let partial = compute(db, &shape, &rollup, source.clone())?;
+        let partial = compute(shared, &shape, &rollup, source.clone())?;
         write_rows(store, &rollup, &partial, None, Target::Existing(&state), txn)?;
     }
     Ok(())
@@ -532,8 +532,8 @@ pub(crate) fn append(db: &Database, base: &TableDef, rows: &[RecordBatch], txn: 
 /// Rebuilds every synchronous materialized view that is not ready (its base changed other than by
 /// appending): recomputed from the base under the DDL lock, the base's exclusive lock and its own, then
 /// committed with `ready` set. Returns how many were rebuilt. A base being restored is left for later.
-pub(crate) fn rebuild_stale(db: &Database) -> Result<usize> {
-    let store = &db.shared.store;
+pub(crate) fn rebuild_stale(shared: &Shared) -> Result<usize> {
+    let store = &shared.store;
     let mut bases: BTreeMap<TableId, ()> = BTreeMap::new();
     for table in store.snapshot().tables.values() {
         if let Some(MaterializedKind::Sync { base, ready: false }) = table.materialized.as_ref().map(|m| &m.kind) {
@@ -542,7 +542,7 @@ pub(crate) fn rebuild_stale(db: &Database) -> Result<usize> {
     }
     let mut rebuilt = 0;
     for base_id in bases.into_keys() {
-        let _ddl = db.shared.ddl.lock();
+        let _ddl = shared.ddl.lock();
         let lock = store.table_lock(base_id);
         let _base = lock.write();
         let locks = lock_rollups(store, base_id);
@@ -559,7 +559,7 @@ pub(crate) fn rebuild_stale(db: &Database) -> Result<usize> {
                 continue;
             };
             let source = Arc::new(TesseraTable::whole(&base.name, base.clone(), state.clone()));
-            let rows = compute(db, &shape, &rollup, source)?;
+            let rows = compute(shared, &shape, &rollup, source)?;
             let mut next = (*rollup).clone();
             if let Some(MaterializedKind::Sync { ready, .. }) = next.materialized.as_mut().map(|m| &mut m.kind) {
                 *ready = true;
@@ -578,11 +578,11 @@ pub(crate) fn rebuild_stale(db: &Database) -> Result<usize> {
 /// [`rebuild_stale`] where a failure must not fail the caller (the statement that made the rollup
 /// stale already committed): logged, and tried again after the next statement. Until then queries do
 /// not use the rollup, so results stay right.
-pub(crate) fn rebuild_stale_logged(db: &Database) {
-    if !has_stale(&db.shared.store.snapshot()) {
+pub(crate) fn rebuild_stale_logged(shared: &Shared) {
+    if !has_stale(&shared.store.snapshot()) {
         return;
     }
-    if let Err(e) = rebuild_stale(db) {
+    if let Err(e) = rebuild_stale(shared) {
         log::warn!("rebuilding synchronous materialized views failed (tried again after the next statement): {e}");
     }
 }

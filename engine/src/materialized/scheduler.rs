@@ -13,7 +13,7 @@ use std::sync::Weak;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use crate::database::{Database, Shared};
+use crate::database::Shared;
 
 pub(crate) struct RefreshScheduler {
     stop: Option<SyncSender<()>>,
@@ -39,7 +39,7 @@ impl RefreshScheduler {
                     Err(RecvTimeoutError::Timeout) => {
                         let Some(shared) = shared.upgrade() else { return };
                         // Failures are recorded in the views and logged by the pass.
-                        let _ = super::async_view::refresh_due(&Database { shared });
+                        let _ = super::async_view::refresh_due(&shared);
                     }
                     Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
                 }
