@@ -67,6 +67,7 @@ mod result;
 mod session;
 mod show;
 mod update;
+mod write;
 
 pub use backup::{BackupState, JobSummary, RestoreState, RestoreSummary};
 pub use database::{Database, JobHook, Options, RestoreHook};

@@ -18,9 +18,10 @@ use tessera_storage::{KeyModel, Transaction};
 use crate::catalog::resolve;
 use crate::context::Ctx;
 use crate::datafusion_adapter::provider::TesseraTable;
-use crate::dml::{conform_batch, current_table, delete_query, rewrite_context, run_on, write_rows, Target};
+use crate::dml::{delete_query, rewrite_context, run_on};
 use crate::error::{EngineError, Result};
 use crate::result::StatementResult;
+use crate::write::{conform_batch, current_table, write_rows, Target};
 
 pub(crate) fn update(
     ctx: &Ctx,

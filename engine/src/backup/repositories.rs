@@ -11,8 +11,8 @@ use tessera_storage::Transaction;
 use super::manager::RepositoryEntry;
 use crate::context::Ctx;
 use crate::error::{EngineError, Result};
+use crate::result::nullable_table;
 use crate::result::StatementResult;
-use crate::show::nullable_table;
 
 pub(crate) const REPOSITORY_RECORD: &str = "repository";
 

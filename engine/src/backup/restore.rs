@@ -26,8 +26,8 @@ use super::restore_job::{
 use super::restore_runner::{self, RestorePlan, RestoreTable};
 use crate::context::Ctx;
 use crate::error::{EngineError, Result};
+use crate::result::nullable_table;
 use crate::result::StatementResult;
-use crate::show::nullable_table;
 
 const DEFAULT_TIMEOUT_S: u64 = 86_400;
 const MIN_TIMEOUT_S: u64 = 600;

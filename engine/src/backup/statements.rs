@@ -14,8 +14,8 @@ use super::runner::{self, JobPlan};
 use crate::catalog::resolve;
 use crate::context::Ctx;
 use crate::error::{EngineError, Result};
+use crate::result::nullable_table;
 use crate::result::StatementResult;
-use crate::show::nullable_table;
 
 /// Default job timeout: one day, as StarRocks' `backup_job_default_timeout_ms`.
 const DEFAULT_TIMEOUT_S: u64 = 86_400;

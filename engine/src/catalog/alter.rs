@@ -174,7 +174,7 @@ fn column_fill(column: &ColumnDef) -> Result<impl Fn(usize) -> Result<ArrayRef>>
     let value = match &column.default {
         None => None,
         Some(DefaultValue::Value(v)) => Some(v.clone()),
-        Some(DefaultValue::CurrentTimestamp) => Some(crate::dml::current_timestamp_value()),
+        Some(DefaultValue::CurrentTimestamp) => Some(crate::write::current_timestamp_value()),
     };
     Ok(move |n: usize| -> Result<ArrayRef> {
         match &value {

@@ -151,7 +151,7 @@ fn with_partitions<'a>(
     let mut table = table;
     let mut needed = needed;
     if guard.make_exclusive(lock) {
-        let current = crate::dml::current_table(&shared.store, &table)?;
+        let current = crate::write::current_table(&shared.store, &table)?;
         shared.backups.check_not_restoring(&current)?;
         if current.columns != table.columns || current.partition_expr != table.partition_expr {
             return Err(EngineError::Conflict(format!(

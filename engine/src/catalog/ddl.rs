@@ -250,7 +250,7 @@ pub(crate) fn create_table_from(
     if let Some(output) = &query_output {
         let positions: Vec<Option<usize>> = (0..def.columns.len()).map(Some).collect();
         for batch in &output.batches {
-            conformed.push(crate::dml::conform_batch(&def, batch, &positions)?);
+            conformed.push(crate::write::conform_batch(&def, batch, &positions)?);
         }
         super::auto_partitions::add_missing_partitions(store, &mut def, &conformed)?;
     }
@@ -258,7 +258,7 @@ pub(crate) fn create_table_from(
     txn.put_table(def.clone());
     let mut rows = 0;
     if query_output.is_some() {
-        rows = crate::dml::write_rows(store, &def, &conformed, None, crate::dml::Target::New, &mut txn)?.given;
+        rows = crate::write::write_rows(store, &def, &conformed, None, crate::write::Target::New, &mut txn)?.given;
     }
     store.commit(txn)?;
     if create.as_query.is_some() {

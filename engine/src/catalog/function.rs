@@ -27,8 +27,8 @@ use crate::context::Ctx;
 use crate::datafusion_adapter::sql_function::{called_functions, plan_body};
 use crate::datafusion_adapter::StatementContext;
 use crate::error::{EngineError, Result};
+use crate::result::string_table;
 use crate::result::StatementResult;
-use crate::show::string_table;
 
 /// A type as written, as a storage type; errors name the function and the parameter.
 fn parameter_type(function: &str, what: &str, ty: &SqlType) -> Result<ColumnType> {

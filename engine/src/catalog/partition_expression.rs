@@ -13,8 +13,8 @@ use tessera_sql::{PartitionBy, PartitionExpression};
 use tessera_storage::{ColumnType, PartitionExpr, PartitionKind, TableDef, TimeUnit};
 
 use super::table_builder as build;
+use crate::catalog::sql_text::quote_ident;
 use crate::error::{EngineError, Result};
-use crate::show::quote_ident;
 
 fn invalid(message: String) -> EngineError {
     EngineError::InvalidInput(message)

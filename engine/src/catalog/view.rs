@@ -23,11 +23,12 @@ use tessera_storage::{DatabaseDef, MetaState, Transaction, ViewColumnDef, ViewDe
 use super::ddl::now_ms;
 use super::objects::LogicalObjects;
 use super::resolve;
+use crate::catalog::sql_text::{quote_ident, quote_string};
 use crate::context::Ctx;
 use crate::datafusion_adapter::StatementContext;
 use crate::error::{EngineError, Result};
+use crate::result::string_table;
 use crate::result::StatementResult;
-use crate::show::{quote_ident, string_table};
 
 /// The error for a name that a table already holds.
 pub(crate) fn table_exists_error(db: &str, name: &str) -> EngineError {
@@ -206,10 +207,6 @@ pub(crate) fn create_view_sql(view: &ViewDef) -> String {
     out.push_str(" AS ");
     out.push_str(&view.query);
     out
-}
-
-fn quote_string(s: &str) -> String {
-    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
 /// SHOW CREATE VIEW (and SHOW CREATE TABLE on a view): StarRocks' four columns.

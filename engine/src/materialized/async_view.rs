@@ -32,12 +32,12 @@ use tessera_storage::{
 };
 
 use crate::catalog::resolve;
+use crate::catalog::sql_text::quote_ident;
 use crate::context::Ctx;
 use crate::database::Shared;
 use crate::datafusion_adapter::provider::TesseraTable;
 use crate::error::{EngineError, Result};
 use crate::result::StatementResult;
-use crate::show::quote_ident;
 
 /// The reason ALTER ... INACTIVE records (StarRocks' text).
 const INACTIVE_BY_USER: &str = "user use alter materialized view set status to inactive";
@@ -292,9 +292,15 @@ pub(crate) fn refresh(shared: &Arc<Shared>, id: TableId) -> Result<u64> {
             }
             let mut txn = Transaction::new();
             txn.put_table(next.clone());
-            let rows =
-                crate::dml::write_rows(store, &next, &batches, None, crate::dml::Target::Overwrite(tablets), &mut txn)?
-                    .stored;
+            let rows = crate::write::write_rows(
+                store,
+                &next,
+                &batches,
+                None,
+                crate::write::Target::Overwrite(tablets),
+                &mut txn,
+            )?
+            .stored;
             store.commit(txn)?;
             Ok(rows)
         }
@@ -336,7 +342,7 @@ fn compute(
     }
     let positions: Vec<Option<usize>> = (0..table.columns.len()).map(Some).collect();
     let batches =
-        output.batches.iter().map(|b| crate::dml::conform_batch(table, b, &positions)).collect::<Result<Vec<_>>>()?;
+        output.batches.iter().map(|b| crate::write::conform_batch(table, b, &positions)).collect::<Result<Vec<_>>>()?;
     let mut next = (**table).clone();
     crate::catalog::auto_partitions::add_missing_partitions(&ctx.shared.store, &mut next, &batches)?;
     let digest = base_digest(&output._context.state, &def.base_tables);
@@ -399,7 +405,7 @@ pub(crate) fn alter(ctx: &Ctx, name: &ObjectName, op: AlterMaterializedViewOp) -
     let lock = shared.store.table_lock(table.id);
     let _exclusive = lock.write();
     shared.backups.check_not_restoring(&table)?;
-    let table = crate::dml::current_table(&shared.store, &table)?;
+    let table = crate::write::current_table(&shared.store, &table)?;
     let db_name = state.databases.get(&table.database_id).map(|d| d.name.clone()).unwrap_or_default();
     let mut next = (*table).clone();
     let Some(def) = next.materialized.as_mut() else {
@@ -455,11 +461,11 @@ pub(crate) fn create_sql(db: &str, table: &TableDef) -> String {
     if let Some(comment) = &table.comment {
         out.push_str(&format!("COMMENT \"{}\"\n", comment.replace('\\', "\\\\").replace('"', "\\\"")));
     }
-    if let Some(partition) = crate::show::partition_sql(table) {
+    if let Some(partition) = crate::catalog::sql_text::partition_sql(table) {
         out.push_str(&partition);
         out.push('\n');
     }
-    out.push_str(&crate::show::distribution_sql(table));
+    out.push_str(&crate::catalog::sql_text::distribution_sql(table));
     out.push('\n');
     let Some(def) = &table.materialized else { return out };
     match &def.kind {
@@ -476,7 +482,7 @@ pub(crate) fn create_sql(db: &str, table: &TableDef) -> String {
         }
         MaterializedKind::Sync { .. } => {}
     }
-    if let Some(properties) = crate::show::properties_sql(table) {
+    if let Some(properties) = crate::catalog::sql_text::properties_sql(table) {
         out.push_str(&properties);
         out.push('\n');
     }

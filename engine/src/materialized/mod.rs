@@ -103,7 +103,7 @@ pub(crate) fn show(ctx: &Ctx, database: Option<&str>, like: Option<&str>) -> Res
     let name = ctx.resolve_database(database)?;
     let state = ctx.shared.store.snapshot();
     let db = resolve::database(&state, &name)?;
-    let pattern = like.map(crate::show::like_pattern).transpose()?;
+    let pattern = like.map(crate::result::like_pattern).transpose()?;
     let mut rows = Vec::new();
     let mut tables = state.tables_in(db.id);
     tables.sort_by(|a, b| a.name.cmp(&b.name));
@@ -135,7 +135,7 @@ pub(crate) fn show(ctx: &Ctx, database: Option<&str>, like: Option<&str>) -> Res
             Some(create_sql(&db.name, table, &state)),
         ]);
     }
-    crate::show::nullable_table(
+    crate::result::nullable_table(
         &[
             "id",
             "database_name",
@@ -176,7 +176,7 @@ pub(crate) fn create_sql(db: &str, table: &TableDef, state: &MetaState) -> Strin
 pub(crate) fn show_create(ctx: &Ctx, name: &ObjectName) -> Result<StatementResult> {
     let state = ctx.shared.store.snapshot();
     let (db, table) = find(ctx, &state, name)?;
-    crate::show::string_table(
+    crate::result::string_table(
         &["Materialized View", "Create Materialized View"],
         vec![vec![table.name.clone(), create_sql(&db.name, &table, &state)]],
     )

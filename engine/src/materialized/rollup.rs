@@ -38,13 +38,13 @@ use tessera_storage::{
 };
 
 use crate::catalog::resolve;
+use crate::catalog::sql_text::quote_ident;
 use crate::context::Ctx;
 use crate::database::Shared;
 use crate::datafusion_adapter::provider::TesseraTable;
-use crate::dml::{conform_batch, write_rows, Target};
 use crate::error::{EngineError, Result};
 use crate::result::StatementResult;
-use crate::show::quote_ident;
+use crate::write::{conform_batch, write_rows, Target};
 
 /// An aggregate a rollup keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
