@@ -244,7 +244,7 @@ impl Database {
     /// name (missing nullable columns get their default or NULL) and cast to the table's types.
     /// Returns the number of rows appended.
     pub fn append(&self, database: &str, table: &str, batches: &[RecordBatch]) -> Result<u64> {
-        crate::dml::append_batches(&self.shared, database, table, batches)
+        crate::append::append_batches(&self.shared, database, table, batches)
     }
 
     /// Merges small segment files now, instead of waiting for background compaction. Returns the number

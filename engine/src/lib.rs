@@ -53,20 +53,19 @@
 //! its checksum verified, and one storage commit swaps in the new tables, partitions and segments and
 //! ends the job: before it nothing visible changed, after it the restore is complete.
 
+mod append;
 mod backup;
 mod catalog;
 mod context;
 mod database;
 pub(crate) mod datafusion_adapter;
-mod dml;
 mod error;
 mod materialized;
 mod partition_scheduler;
 mod query;
 mod result;
 mod session;
-mod show;
-mod update;
+mod statements;
 mod write;
 
 pub use backup::{BackupState, JobSummary, RestoreState, RestoreSummary};

@@ -11,7 +11,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use parking_lot::Mutex;
-use tessera_sql::{BackupStatement, Statement};
+use tessera_sql::Statement;
 
 use crate::context::Ctx;
 use crate::database::Database;
@@ -102,99 +102,7 @@ impl Session {
     pub fn run(&mut self, statement: Statement) -> Result<StatementResult> {
         self.ctx.progress.store(0, std::sync::atomic::Ordering::Relaxed);
         let _running = Running::start(&self.interrupt);
-        // Rollups a change made stale are rebuilt before the statement (so that it can use them: one a
-        // restore job or the dynamic partition thread made stale) and right after it.
-        let rebuild = self.db.shared.rebuild_rollups;
-        if rebuild {
-            crate::materialized::rollup::rebuild_stale_logged(&self.db.shared);
-        }
-        let result = self.dispatch(statement);
-        if rebuild {
-            crate::materialized::rollup::rebuild_stale_logged(&self.db.shared);
-        }
-        result
-    }
-
-    fn dispatch(&mut self, statement: Statement) -> Result<StatementResult> {
-        let ctx = &self.ctx;
-        match statement {
-            Statement::CreateDatabase { name, if_not_exists } => {
-                crate::catalog::ddl::create_database(ctx, &name, if_not_exists)
-            }
-            Statement::DropDatabase { name, if_exists, force: _ } => {
-                let result = crate::catalog::ddl::drop_database(&self.ctx, &name, if_exists)?;
-                // The one change a statement makes to its session.
-                if self.ctx.current_database.as_deref() == Some(name.as_str()) {
-                    self.ctx.current_database = None;
-                }
-                Ok(result)
-            }
-            Statement::Use { database } => {
-                if self.ctx.shared.store.snapshot().database_by_name(&database).is_none() {
-                    return Err(EngineError::NotFound(format!("Unknown database '{database}'")));
-                }
-                self.ctx.current_database = Some(database);
-                Ok(StatementResult::ok())
-            }
-            Statement::ShowDatabases => crate::show::show_databases(ctx),
-            Statement::ShowTables { database, full } => crate::show::show_tables(ctx, database.as_deref(), full),
-            Statement::CreateTable(create) => crate::catalog::ddl::create_table(ctx, *create),
-            Statement::DropTable { name, if_exists, force: _ } => {
-                crate::catalog::ddl::drop_table(ctx, &name, if_exists)
-            }
-            Statement::TruncateTable { name, partitions } => crate::dml::truncate(ctx, &name, &partitions),
-            Statement::AlterTable { name, op } => crate::catalog::alter::alter_table(ctx, &name, op),
-            Statement::ShowCreateTable { name } => crate::show::show_create_table(ctx, &name),
-            Statement::Describe { name } => crate::show::describe(ctx, &name),
-            Statement::ShowPartitions { name } => crate::show::show_partitions(ctx, &name),
-            Statement::Insert(insert) => crate::dml::insert(ctx, *insert),
-            Statement::Delete { table, selection } => crate::dml::delete(ctx, &table, selection),
-            Statement::Update { table, assignments, from, selection } => {
-                crate::update::update(ctx, &table, &assignments, from, selection)
-            }
-            Statement::Query(query) => crate::query::run_query(ctx, *query),
-            Statement::Explain(statement) => crate::query::explain(ctx, *statement),
-            Statement::Backup(statement) => run_backup_statement(ctx, statement),
-            Statement::CreateView(create) => crate::catalog::view::create_view(ctx, *create),
-            Statement::DropView { name, if_exists } => crate::catalog::view::drop_view(ctx, &name, if_exists),
-            Statement::ShowCreateView { name } => crate::catalog::view::show_create_view(ctx, &name),
-            Statement::CreateFunction(create) => crate::catalog::function::create_function(ctx, *create),
-            Statement::DropFunction { name, argument_types, if_exists } => {
-                crate::catalog::function::drop_function(ctx, &name, &argument_types, if_exists)
-            }
-            Statement::ShowFunctions { database } => crate::catalog::function::show_functions(ctx, database.as_deref()),
-            Statement::CreateMaterializedView(create) => crate::materialized::create(ctx, *create),
-            Statement::DropMaterializedView { name, if_exists } => crate::materialized::drop(ctx, &name, if_exists),
-            Statement::RefreshMaterializedView { name, force: _ } => {
-                crate::materialized::async_view::refresh_statement(ctx, &name)
-            }
-            Statement::AlterMaterializedView { name, op } => crate::materialized::async_view::alter(ctx, &name, op),
-            Statement::ShowMaterializedViews { database, like } => {
-                crate::materialized::show(ctx, database.as_deref(), like.as_deref())
-            }
-            Statement::ShowCreateMaterializedView { name } => crate::materialized::show_create(ctx, &name),
-        }
-    }
-}
-
-fn run_backup_statement(ctx: &Ctx, statement: BackupStatement) -> Result<StatementResult> {
-    use crate::backup::{repositories, restore, statements};
-    match statement {
-        BackupStatement::CreateRepository { name, read_only, broker, location, properties } => {
-            repositories::create_repository(ctx, &name, read_only, broker, &location, &properties)
-        }
-        BackupStatement::DropRepository { name } => repositories::drop_repository(ctx, &name),
-        BackupStatement::ShowRepositories => repositories::show_repositories(ctx),
-        BackupStatement::Backup(backup) => statements::backup(ctx, *backup),
-        BackupStatement::ShowBackup { database } => statements::show_backup(ctx, database.as_deref()),
-        BackupStatement::CancelBackup { database } => statements::cancel_backup(ctx, database.as_deref()),
-        BackupStatement::ShowSnapshot { repository, filter } => statements::show_snapshot(ctx, &repository, &filter),
-        BackupStatement::DropSnapshot { label, repository, force: _ } => {
-            statements::drop_snapshot(ctx, &label, &repository)
-        }
-        BackupStatement::Restore(r) => restore::restore(ctx, *r),
-        BackupStatement::ShowRestore { database } => restore::show_restore(ctx, database.as_deref()),
-        BackupStatement::CancelRestore { database } => restore::cancel_restore(ctx, database.as_deref()),
+        crate::statements::run(&mut self.ctx, statement)
     }
 }
 

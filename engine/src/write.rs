@@ -6,6 +6,12 @@
 //! What must stay true: nothing here commits; the caller adds the transaction's other changes and
 //! commits once, so a statement is atomic. Rows are fully checked before any file is written.
 //! Depends only on the shared state and storage, never on a session or a statement handler.
+//!
+//! Locks: INSERT and append take the table's lock shared (appends commute with each other and with
+//! compaction), and exclusive when their rows need new partitions (`catalog::auto_partitions`);
+//! INSERT OVERWRITE, DELETE and TRUNCATE take it exclusive, because they replace segments they have
+//! read. Every write to a keyed table (PRIMARY, UNIQUE, AGGREGATE KEY) takes it exclusive: an upsert
+//! reads the primary index and then changes it.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -244,4 +250,13 @@ pub(crate) fn current_table(store: &Store, table: &TableDef) -> Result<Arc<Table
         .get(&table.id)
         .cloned()
         .ok_or_else(|| EngineError::NotFound(format!("table {} was dropped", table.name)))
+}
+
+pub(crate) fn check_partitions(table: &TableDef, names: &[String]) -> Result<()> {
+    for name in names {
+        if table.partition(name).is_none() {
+            return Err(EngineError::NotFound(format!("partition {name} does not exist in table {}", table.name)));
+        }
+    }
+    Ok(())
 }

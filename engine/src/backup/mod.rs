@@ -29,13 +29,11 @@
 pub(crate) mod job;
 pub(crate) mod manager;
 pub(crate) mod repositories;
-pub(crate) mod restore;
-mod restore_check;
+pub(crate) mod restore_check;
 pub(crate) mod restore_job;
 pub(crate) mod restore_objects;
-mod restore_runner;
-mod runner;
-pub(crate) mod statements;
+pub(crate) mod restore_runner;
+pub(crate) mod runner;
 
 /// The threads one backup or restore job moves and hashes its files on: a pool of its own, not rayon's
 /// global one, so that statements that use the global pool meanwhile (an INSERT routing its rows) do

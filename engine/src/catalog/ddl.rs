@@ -1,9 +1,9 @@
 //! CREATE / DROP of databases and tables (including CREATE TABLE ... AS SELECT).
 
-use tessera_sql::{CreateTable, ObjectName};
+use tessera_sql::CreateTable;
 use tessera_storage::{
-    ColumnDef, ColumnType, DatabaseDef, DatabaseId, PartitionBound, PartitionDef, PartitionId, PartitionKind, TableDef,
-    TableId, TabletId, Transaction,
+    ColumnDef, ColumnType, PartitionBound, PartitionDef, PartitionId, PartitionKind, TableDef, TableId, TabletId,
+    Transaction,
 };
 
 use super::key_model;
@@ -17,87 +17,11 @@ pub(crate) fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
-fn check_name(kind: &str, name: &str) -> Result<()> {
+pub(crate) fn check_name(kind: &str, name: &str) -> Result<()> {
     if name.is_empty() || name.len() > 256 {
         return Err(EngineError::InvalidInput(format!("{kind} name '{name}' must have 1 to 256 characters")));
     }
     Ok(())
-}
-
-pub(crate) fn create_database(ctx: &Ctx, name: &str, if_not_exists: bool) -> Result<StatementResult> {
-    check_name("database", name)?;
-    let shared = ctx.shared.clone();
-    let _ddl = shared.ddl.lock();
-    if shared.store.snapshot().database_by_name(name).is_some() {
-        if if_not_exists {
-            return Ok(StatementResult::ok());
-        }
-        return Err(EngineError::AlreadyExists(format!("Can't create database '{name}'; database exists")));
-    }
-    let mut txn = Transaction::new();
-    txn.put_database(DatabaseDef {
-        format: tessera_storage::catalog::CATALOG_FORMAT_VERSION,
-        id: DatabaseId(shared.store.allocate_id()?),
-        name: name.to_string(),
-        create_time_ms: now_ms(),
-    });
-    shared.store.commit(txn)?;
-    Ok(StatementResult::ok())
-}
-
-pub(crate) fn drop_database(ctx: &Ctx, name: &str, if_exists: bool) -> Result<StatementResult> {
-    let shared = ctx.shared.clone();
-    let _ddl = shared.ddl.lock();
-    let state = shared.store.snapshot();
-    let Some(db) = state.database_by_name(name).cloned() else {
-        if if_exists {
-            return Ok(StatementResult::ok());
-        }
-        return Err(EngineError::NotFound(format!("Can't drop database '{name}'; database doesn't exist")));
-    };
-    let tables = state.tables_in(db.id);
-    let locks: Vec<_> = tables.iter().map(|t| shared.store.table_lock(t.id)).collect();
-    let _guards: Vec<_> = locks.iter().map(|l| l.write()).collect();
-    for table in &tables {
-        shared.backups.check_not_restoring(table)?;
-    }
-    let mut txn = Transaction::new();
-    let dropped: Vec<_> = shared.store.snapshot().tables_in(db.id).into_iter().cloned().collect();
-    // Asynchronous views elsewhere that read these tables become inactive (locked first, see
-    // `materialized::dependents`; the database's own tables are locked above).
-    let dependent_locks: Vec<_> = crate::materialized::dependents(&shared.store.snapshot(), &dropped)
-        .into_iter()
-        .filter(|id| !tables.iter().any(|t| t.id == *id))
-        .map(|id| shared.store.table_lock(id))
-        .collect();
-    let _dependents: Vec<_> = dependent_locks.iter().map(|l| l.write()).collect();
-    for table in &dropped {
-        txn.drop_table(table.id);
-    }
-    crate::materialized::on_drop_tables(&shared.store.snapshot(), &dropped, &mut txn);
-    // The database's views and functions go with it.
-    let objects = shared.objects.of(&state);
-    for view in objects.views_in(db.id) {
-        txn.delete_record(tessera_storage::logical_objects::VIEW_RECORD, view.id);
-    }
-    for (_, overloads) in objects.functions_in(db.id) {
-        for function in overloads {
-            txn.delete_record(tessera_storage::logical_objects::FUNCTION_RECORD, function.id);
-        }
-    }
-    txn.drop_database(db.id);
-    shared.store.commit(txn)?;
-    Ok(StatementResult::ok())
-}
-
-pub(crate) fn create_table(ctx: &Ctx, create: CreateTable) -> Result<StatementResult> {
-    check_name("table", &create.name.name)?;
-    // CREATE TABLE ... AS SELECT runs its query before taking the catalog lock.
-    let query_output = match &create.as_query {
-        Some(query) => Some(crate::query::collect_query(ctx, query)?),
-        None => None,
-    };
-    create_table_from(ctx, create, query_output, None)
 }
 
 /// Creates the table `create` describes, with the columns and rows of `query_output` when given (CREATE
@@ -264,25 +188,5 @@ pub(crate) fn create_table_from(
     if create.as_query.is_some() {
         return Ok(StatementResult::affected(rows));
     }
-    Ok(StatementResult::ok())
-}
-
-pub(crate) fn drop_table(ctx: &Ctx, name: &ObjectName, if_exists: bool) -> Result<StatementResult> {
-    let shared = ctx.shared.clone();
-    let _ddl = shared.ddl.lock();
-    let state = shared.store.snapshot();
-    let table = match resolve::table(ctx, &state, name) {
-        Ok((_, table)) => table,
-        Err(EngineError::NotFound(_))
-            if if_exists && state.database_by_name(&ctx.resolve_database(name.database.as_deref())?).is_some() =>
-        {
-            return Ok(StatementResult::ok())
-        }
-        Err(e) => return Err(e),
-    };
-    let lock = shared.store.table_lock(table.id);
-    let _exclusive = lock.write();
-    shared.backups.check_not_restoring(&table)?;
-    crate::materialized::commit_drop(&shared.store, table)?;
     Ok(StatementResult::ok())
 }

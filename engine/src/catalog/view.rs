@@ -16,11 +16,9 @@ use std::sync::Arc;
 use arrow::datatypes::SchemaRef;
 use datafusion::sql::parser::Statement as DfStatement;
 use datafusion::sql::sqlparser::ast as sp;
-use tessera_sql::{CreateView, ObjectName, ViewMode};
-use tessera_storage::logical_objects::{encode_object, LOGICAL_OBJECT_FORMAT_VERSION, VIEW_RECORD};
-use tessera_storage::{DatabaseDef, MetaState, Transaction, ViewColumnDef, ViewDef};
+use tessera_sql::ObjectName;
+use tessera_storage::{DatabaseDef, MetaState, ViewDef};
 
-use super::ddl::now_ms;
 use super::objects::LogicalObjects;
 use super::resolve;
 use crate::catalog::sql_text::{quote_ident, quote_string};
@@ -35,75 +33,6 @@ pub(crate) fn table_exists_error(db: &str, name: &str) -> EngineError {
     EngineError::AlreadyExists(format!(
         "Can't create view '{db}.{name}': table '{name}' already exists in database {db}"
     ))
-}
-
-pub(crate) fn create_view(ctx: &Ctx, create: CreateView) -> Result<StatementResult> {
-    let db_name = ctx.resolve_database(create.name.database.as_deref())?;
-    let name = create.name.name.clone();
-    if name.is_empty() || name.len() > 256 {
-        return Err(EngineError::InvalidInput(format!("view name '{name}' must have 1 to 256 characters")));
-    }
-    let shared = ctx.shared.clone();
-    let _ddl = shared.ddl.lock();
-    let state = shared.store.snapshot();
-    let db = resolve::database(&state, &db_name)?;
-    let objects = shared.objects.of(&state);
-    let existing = objects.view(db.id, &name).cloned();
-    if state.table_by_name(db.id, &name).is_some() {
-        if create.mode == ViewMode::CreateIfNotExists {
-            return Ok(StatementResult::ok());
-        }
-        if create.mode == ViewMode::Alter {
-            return Err(EngineError::InvalidInput(format!(
-                "'{db_name}.{name}' is a table, not a view: use ALTER TABLE"
-            )));
-        }
-        return Err(table_exists_error(&db_name, &name));
-    }
-    match (&existing, create.mode) {
-        (Some(_), ViewMode::Create) => {
-            return Err(EngineError::AlreadyExists(format!("Table '{name}' already exists: view {db_name}.{name}")))
-        }
-        (Some(_), ViewMode::CreateIfNotExists) => return Ok(StatementResult::ok()),
-        (None, ViewMode::Alter) => {
-            return Err(EngineError::NotFound(format!("Unknown view '{db_name}.{name}'")));
-        }
-        _ => {}
-    }
-    let mut seen = std::collections::BTreeSet::new();
-    for column in &create.columns {
-        if !seen.insert(column.name.clone()) {
-            return Err(EngineError::InvalidInput(format!(
-                "view {db_name}.{name} cannot be used: Duplicate column name '{}'",
-                column.name
-            )));
-        }
-    }
-    let view = ViewDef {
-        format: LOGICAL_OBJECT_FORMAT_VERSION,
-        id: match &existing {
-            Some(old) => old.id,
-            None => shared.store.allocate_id()?,
-        },
-        database_id: db.id,
-        name: name.clone(),
-        query: super::sql_text::query_text(&create.query),
-        columns: create
-            .columns
-            .iter()
-            .map(|c| ViewColumnDef { name: c.name.clone(), comment: c.comment.clone() })
-            .collect(),
-        comment: create.comment.clone(),
-        create_time_ms: existing.as_ref().map_or_else(now_ms, |old| old.create_time_ms),
-    };
-    // Planned with the new definition in place, so that a cycle through it is found now.
-    let mut trial = objects.as_ref().clone();
-    trial.put_view(Arc::new(view.clone()));
-    view_schema(ctx, &state, Arc::new(trial), &db, &view)?;
-    let mut txn = Transaction::new();
-    txn.put_record(VIEW_RECORD, view.id, encode_object(&view)?);
-    shared.store.commit(txn)?;
-    Ok(StatementResult::ok())
 }
 
 /// Plans `SELECT * FROM db.view` against `objects` and returns the view's columns; also checks that
@@ -150,31 +79,6 @@ pub(crate) fn view_schema(
     Ok(schema)
 }
 
-pub(crate) fn drop_view(ctx: &Ctx, name: &ObjectName, if_exists: bool) -> Result<StatementResult> {
-    let db_name = ctx.resolve_database(name.database.as_deref())?;
-    let shared = ctx.shared.clone();
-    let _ddl = shared.ddl.lock();
-    let state = shared.store.snapshot();
-    let db = resolve::database(&state, &db_name)?;
-    let objects = shared.objects.of(&state);
-    let Some(view) = objects.view(db.id, &name.name) else {
-        if state.table_by_name(db.id, &name.name).is_some() {
-            return Err(EngineError::InvalidInput(format!(
-                "'{db_name}.{}' is a table, not a view: use DROP TABLE",
-                name.name
-            )));
-        }
-        if if_exists {
-            return Ok(StatementResult::ok());
-        }
-        return Err(EngineError::NotFound(format!("Unknown view '{db_name}.{}'", name.name)));
-    };
-    let mut txn = Transaction::new();
-    txn.delete_record(VIEW_RECORD, view.id);
-    shared.store.commit(txn)?;
-    Ok(StatementResult::ok())
-}
-
 /// The view `[db.]name`, if there is one (and the database exists).
 pub(crate) fn find_view(
     ctx: &Ctx,
@@ -207,27 +111,6 @@ pub(crate) fn create_view_sql(view: &ViewDef) -> String {
     out.push_str(" AS ");
     out.push_str(&view.query);
     out
-}
-
-/// SHOW CREATE VIEW (and SHOW CREATE TABLE on a view): StarRocks' four columns.
-pub(crate) fn show_create_view(ctx: &Ctx, name: &ObjectName) -> Result<StatementResult> {
-    let state = ctx.shared.store.snapshot();
-    let Some((db, view)) = find_view(ctx, &state, name)? else {
-        let db_name = ctx.resolve_database(name.database.as_deref())?;
-        let db = resolve::database(&state, &db_name)?;
-        if state.table_by_name(db.id, &name.name).is_some() {
-            return Err(EngineError::InvalidInput(format!(
-                "'{db_name}.{}' is a table, not a view: use SHOW CREATE TABLE",
-                name.name
-            )));
-        }
-        return Err(EngineError::NotFound(format!("Unknown view '{}.{}'", db.name, name.name)));
-    };
-    let _ = db;
-    string_table(
-        &["View", "Create View", "character_set_client", "collation_connection"],
-        vec![vec![view.name.clone(), create_view_sql(&view), "utf8".into(), "utf8_general_ci".into()]],
-    )
 }
 
 /// DESC of a view: its columns as the query plans now.

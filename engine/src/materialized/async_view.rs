@@ -25,7 +25,7 @@ use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::sql::parser::Statement as DfStatement;
 use datafusion::sql::sqlparser::ast as sp;
-use tessera_sql::{AlterMaterializedViewOp, CreateMaterializedView, CreateTable, ObjectName, RefreshKind, RefreshSpec};
+use tessera_sql::{CreateMaterializedView, CreateTable, ObjectName, RefreshKind, RefreshSpec};
 use tessera_storage::{
     BaseTableRef, MaterializedKind, MaterializedViewDef, MetaState, RefreshInterval, RefreshRecord, RefreshSchedule,
     TableDef, TableId, Transaction,
@@ -40,7 +40,7 @@ use crate::error::{EngineError, Result};
 use crate::result::StatementResult;
 
 /// The reason ALTER ... INACTIVE records (StarRocks' text).
-const INACTIVE_BY_USER: &str = "user use alter materialized view set status to inactive";
+pub(crate) const INACTIVE_BY_USER: &str = "user use alter materialized view set status to inactive";
 
 pub(crate) fn create(ctx: &Ctx, create: CreateMaterializedView) -> Result<StatementResult> {
     let db_name = ctx.resolve_database(create.name.database.as_deref())?;
@@ -104,7 +104,7 @@ pub(crate) fn create(ctx: &Ctx, create: CreateMaterializedView) -> Result<Statem
 }
 
 /// A context in the view's database without the caller's Rust functions: what the refresh job has.
-fn definer(ctx: &Ctx, database: &str) -> Ctx {
+pub(crate) fn definer(ctx: &Ctx, database: &str) -> Ctx {
     ctx.in_database(database)
 }
 
@@ -117,7 +117,7 @@ fn parse_query(text: &str) -> Result<sp::Query> {
 
 /// Plans the view's query in `session` (its database current): the columns it returns, the Tessera
 /// tables it reads (views expanded), and the context holding the state it was planned over.
-fn plan(
+pub(crate) fn plan(
     ctx: &Ctx,
     db_name: &str,
     name: &str,
@@ -168,7 +168,7 @@ fn plan(
 }
 
 /// The refresh schedule a REFRESH clause asks for.
-fn schedule(db: &str, name: &str, refresh: &RefreshSpec) -> Result<RefreshSchedule> {
+pub(crate) fn schedule(db: &str, name: &str, refresh: &RefreshSpec) -> Result<RefreshSchedule> {
     Ok(match &refresh.kind {
         RefreshKind::Manual => RefreshSchedule::Manual,
         RefreshKind::Async { start, every } => {
@@ -232,7 +232,7 @@ pub(crate) fn base_digest(state: &MetaState, bases: &[BaseTableRef]) -> u64 {
 }
 
 /// The asynchronous view `[db.]name`, or an error saying what the name is instead.
-fn find_async(ctx: &Ctx, state: &MetaState, name: &ObjectName) -> Result<Arc<TableDef>> {
+pub(crate) fn find_async(ctx: &Ctx, state: &MetaState, name: &ObjectName) -> Result<Arc<TableDef>> {
     let (db, table) = super::find(ctx, state, name)?;
     if table.materialized.as_ref().is_some_and(|m| m.is_sync()) {
         return Err(EngineError::InvalidInput(format!(
@@ -242,14 +242,6 @@ fn find_async(ctx: &Ctx, state: &MetaState, name: &ObjectName) -> Result<Arc<Tab
         )));
     }
     Ok(table)
-}
-
-/// `REFRESH MATERIALIZED VIEW [db.]mv`: refreshes it now (WITH ASYNC MODE is run synchronously too).
-pub(crate) fn refresh_statement(ctx: &Ctx, name: &ObjectName) -> Result<StatementResult> {
-    let state = ctx.shared.store.snapshot();
-    let table = find_async(ctx, &state, name)?;
-    let rows = refresh(&ctx.shared, table.id)?;
-    Ok(StatementResult::affected(rows))
 }
 
 /// Recomputes the view `id` and replaces its rows; returns the rows stored. A failure is recorded in
@@ -394,65 +386,6 @@ pub(crate) fn refresh_due(shared: &Arc<Shared>) -> Result<usize> {
         Some(e) => Err(e),
         None => Ok(refreshed),
     }
-}
-
-/// `ALTER MATERIALIZED VIEW [db.]mv {ACTIVE | INACTIVE | REFRESH ... | RENAME new}`.
-pub(crate) fn alter(ctx: &Ctx, name: &ObjectName, op: AlterMaterializedViewOp) -> Result<StatementResult> {
-    let shared = ctx.shared.clone();
-    let _ddl = shared.ddl.lock();
-    let state = shared.store.snapshot();
-    let table = find_async(ctx, &state, name)?;
-    let lock = shared.store.table_lock(table.id);
-    let _exclusive = lock.write();
-    shared.backups.check_not_restoring(&table)?;
-    let table = crate::write::current_table(&shared.store, &table)?;
-    let db_name = state.databases.get(&table.database_id).map(|d| d.name.clone()).unwrap_or_default();
-    let mut next = (*table).clone();
-    let Some(def) = next.materialized.as_mut() else {
-        return Err(EngineError::Internal(format!("{db_name}.{} is not a materialized view", table.name)));
-    };
-    match op {
-        AlterMaterializedViewOp::Inactive => def.inactive_reason = Some(INACTIVE_BY_USER.into()),
-        AlterMaterializedViewOp::Active => {
-            let definer = definer(ctx, &db_name);
-            let (schema, bases, _) = plan(&definer, &db_name, &table.name, &def.query).map_err(|e| {
-                EngineError::InvalidInput(format!("cannot activate materialized view {db_name}.{}: {e}", table.name))
-            })?;
-            let same_columns = schema.fields().len() == table.columns.len()
-                && schema.fields().iter().zip(&table.columns).all(|(f, c)| f.name() == &c.name);
-            if !same_columns {
-                return Err(EngineError::InvalidInput(format!(
-                    "cannot activate materialized view {db_name}.{}: its query now returns other columns than the \
-                     view has; drop and create it again",
-                    table.name
-                )));
-            }
-            def.base_tables = bases;
-            def.inactive_reason = None;
-        }
-        AlterMaterializedViewOp::Refresh(spec) => {
-            def.kind = MaterializedKind::Async { refresh: schedule(&db_name, &table.name, &spec)? }
-        }
-        AlterMaterializedViewOp::Rename(new_name) => {
-            if new_name.is_empty() || new_name.len() > 256 {
-                return Err(EngineError::InvalidInput(format!(
-                    "materialized view name '{new_name}' must have 1 to 256 characters"
-                )));
-            }
-            if state.table_by_name(table.database_id, &new_name).is_some()
-                || shared.objects.of(&state).view(table.database_id, &new_name).is_some()
-            {
-                return Err(EngineError::AlreadyExists(format!(
-                    "Table '{new_name}' already exists in database {db_name}"
-                )));
-            }
-            next.name = new_name;
-        }
-    }
-    let mut txn = Transaction::new();
-    txn.put_table(next);
-    shared.store.commit(txn)?;
-    Ok(StatementResult::ok())
 }
 
 /// The CREATE MATERIALIZED VIEW text of an asynchronous view.

@@ -8,9 +8,9 @@ use tessera_backup::timestamp::{backup_timestamp, now_ms, show_time};
 use tessera_sql::{Backup, BackupObject, SnapshotFilter};
 use tessera_storage::{TableDef, Transaction};
 
-use super::job::{BackupJobRecord, BackupState, JOB_FORMAT_VERSION, JOB_RECORD, STATUS_OK};
-use super::manager::{backup_error, JobControl};
-use super::runner::{self, JobPlan};
+use crate::backup::job::{BackupJobRecord, BackupState, JOB_FORMAT_VERSION, JOB_RECORD, STATUS_OK};
+use crate::backup::manager::{backup_error, JobControl};
+use crate::backup::runner::{self, JobPlan};
 use crate::catalog::resolve;
 use crate::context::Ctx;
 use crate::error::{EngineError, Result};

@@ -15,10 +15,10 @@ use datafusion::sql::sqlparser::ast as sp;
 use tessera_sql::ObjectName;
 use tessera_storage::{KeyModel, Transaction};
 
+use super::delete::{delete_query, rewrite_context, run_on};
 use crate::catalog::resolve;
 use crate::context::Ctx;
 use crate::datafusion_adapter::provider::TesseraTable;
-use crate::dml::{delete_query, rewrite_context, run_on};
 use crate::error::{EngineError, Result};
 use crate::result::StatementResult;
 use crate::write::{conform_batch, current_table, write_rows, Target};

@@ -17,13 +17,13 @@ use tessera_backup::{check_label, Manifest, ManifestTablet};
 use tessera_sql::{Restore, RestoreObject};
 use tessera_storage::{DatabaseDef, DatabaseId, PartitionKind, TableDef, TableId, TableState, Transaction};
 
-use super::job::STATUS_OK;
-use super::manager::backup_error;
-use super::restore_check::check_overwrite;
-use super::restore_job::{
+use crate::backup::job::STATUS_OK;
+use crate::backup::manager::backup_error;
+use crate::backup::restore_check::check_overwrite;
+use crate::backup::restore_job::{
     user_cancelled, RestoreControl, RestoreJobRecord, RestoreState, RESTORE_JOB_FORMAT_VERSION, RESTORE_JOB_RECORD,
 };
-use super::restore_runner::{self, RestorePlan, RestoreTable};
+use crate::backup::restore_runner::{self, RestorePlan, RestoreTable};
 use crate::context::Ctx;
 use crate::error::{EngineError, Result};
 use crate::result::nullable_table;
@@ -293,7 +293,7 @@ pub(crate) fn restore(ctx: &Ctx, restore: Restore) -> Result<StatementResult> {
     for s in &mut selection {
         crate::materialized::restore::retarget(&mut s.definition, &manifest.database, &target_db)?;
     }
-    let restored = super::restore_objects::select(&manifest, &restore.label, &restore.objects, &target_db)?;
+    let restored = crate::backup::restore_objects::select(&manifest, &restore.label, &restore.objects, &target_db)?;
     let table_targets: Vec<String> = selection.iter().map(|s| s.target.clone()).collect();
     // Checks that need no target database (it may not exist yet): a restored table may not take a
     // restored view's name, and a restored function may not take a built-in's.
@@ -331,7 +331,7 @@ pub(crate) fn restore(ctx: &Ctx, restore: Restore) -> Result<StatementResult> {
             }
         }
         let table_targets: Vec<String> = selection.iter().map(|s| s.target.clone()).collect();
-        super::restore_objects::check_names(&state, db.id, &target_db, &table_targets, &restored)?;
+        crate::backup::restore_objects::check_names(&state, db.id, &target_db, &table_targets, &restored)?;
         for s in &selection {
             if let Some(local) = state.table_by_name(db.id, &s.target) {
                 check_overwrite(local, &s.definition)?;

@@ -19,10 +19,10 @@ use tessera_sql::{CreateFunction, ObjectName, SqlType};
 use tessera_storage::logical_objects::{encode_object, FUNCTION_RECORD, LOGICAL_OBJECT_FORMAT_VERSION};
 use tessera_storage::{ColumnType, FunctionDef, FunctionParameterDef, Transaction};
 
-use super::ddl::now_ms;
-use super::objects::LogicalObjects;
-use super::resolve;
-use super::table_builder::column_type;
+use crate::catalog::ddl::now_ms;
+use crate::catalog::objects::LogicalObjects;
+use crate::catalog::resolve;
+use crate::catalog::table_builder::column_type;
 use crate::context::Ctx;
 use crate::datafusion_adapter::sql_function::{called_functions, plan_body};
 use crate::datafusion_adapter::StatementContext;
@@ -96,7 +96,7 @@ pub(crate) fn create_function(ctx: &Ctx, create: CreateFunction) -> Result<State
         name: name.clone(),
         parameters,
         returns,
-        body: super::sql_text::expr_text(&create.body),
+        body: crate::catalog::sql_text::expr_text(&create.body),
         properties: Default::default(),
         create_time_ms: now_ms(),
     };

@@ -1,4 +1,4 @@
-//! SHOW DATABASES / TABLES / CREATE TABLE / PARTITIONS and DESC, with StarRocks' column names.
+//! SHOW TABLES / CREATE TABLE / PARTITIONS and DESC, with StarRocks' column names.
 
 use tessera_sql::ObjectName;
 use tessera_storage::{DefaultValue, Distribution, PartitionBound, PartitionKind, TableDef, Value};
@@ -9,13 +9,6 @@ use crate::catalog::table_builder::show_tuple;
 use crate::context::Ctx;
 use crate::error::Result;
 use crate::result::{string_table, StatementResult};
-
-pub(crate) fn show_databases(ctx: &Ctx) -> Result<StatementResult> {
-    let state = ctx.shared.store.snapshot();
-    let mut names: Vec<String> = state.databases.values().map(|d| d.name.clone()).collect();
-    names.sort();
-    string_table(&["Database"], names.into_iter().map(|n| vec![n]).collect())
-}
 
 /// SHOW [FULL] TABLES: tables and views by name; FULL adds StarRocks' `Table_type` (`BASE TABLE` or
 /// `VIEW`).
@@ -74,7 +67,7 @@ pub(crate) fn show_create_table(ctx: &Ctx, name: &ObjectName) -> Result<Statemen
     let state = ctx.shared.store.snapshot();
     if crate::catalog::view::find_view(ctx, &state, name)?.is_some() {
         // As StarRocks: SHOW CREATE TABLE on a view shows the view.
-        return crate::catalog::view::show_create_view(ctx, name);
+        return super::view::show_create_view(ctx, name);
     }
     let (_, table) = resolve::relation(ctx, &state, name)?;
     string_table(&["Table", "Create Table"], vec![vec![table.name.clone(), create_table_sql(&table)]])

@@ -1,20 +1,23 @@
-//! ALTER TABLE: add and drop partitions and columns.
+//! CREATE TABLE, DROP TABLE, TRUNCATE TABLE and ALTER TABLE (add and drop partitions and columns).
+//! CREATE TABLE ... AS SELECT writes its rows through `write.rs` (`catalog::ddl::create_table_from`).
 //!
-//! Column changes rewrite every segment of the table into the new schema and commit the new files with
+//! ALTER's column changes rewrite every segment of the table into the new schema and commit the new files with
 //! the new definition in one transaction, so every segment file always has exactly its table's schema
 //! and readers see the old table or the new one, never a mix.
 
 use std::sync::Arc;
 
 use arrow::array::{new_null_array, ArrayRef, RecordBatch};
-use tessera_sql::{AlterTableOp, ObjectName};
+use tessera_sql::{AlterTableOp, CreateTable, ObjectName};
 use tessera_storage::{ColumnDef, DefaultValue, PartitionKind, TableDef, Transaction};
 
-use super::resolve;
-use super::table_builder as build;
+use crate::catalog::ddl::{check_name, create_table_from};
+use crate::catalog::resolve;
+use crate::catalog::table_builder as build;
 use crate::context::Ctx;
 use crate::error::{EngineError, Result};
 use crate::result::StatementResult;
+use crate::write::{check_partitions, current_table};
 
 pub(crate) fn alter_table(ctx: &Ctx, name: &ObjectName, op: AlterTableOp) -> Result<StatementResult> {
     let shared = ctx.shared.clone();
@@ -45,7 +48,7 @@ pub(crate) fn alter_table(ctx: &Ctx, name: &ObjectName, op: AlterTableOp) -> Res
             if def.partition(&spec.name).is_some() && spec.if_not_exists {
                 return Ok(StatementResult::ok());
             }
-            super::dynamic_partition::check_alter_allowed(&def)?;
+            crate::catalog::dynamic_partition::check_alter_allowed(&def)?;
             let previous = build::highest_upper(&def);
             build::add_partition(&mut def, &spec, previous, &mut || Ok(store.allocate_id()?))?;
         }
@@ -56,7 +59,7 @@ pub(crate) fn alter_table(ctx: &Ctx, name: &ObjectName, op: AlterTableOp) -> Res
                     def.name
                 )));
             }
-            super::dynamic_partition::check_alter_allowed(&def)?;
+            crate::catalog::dynamic_partition::check_alter_allowed(&def)?;
             let before = def.partitions.len();
             def.partitions.retain(|p| !p.name.eq_ignore_ascii_case(&partition));
             if def.partitions.len() == before {
@@ -71,7 +74,7 @@ pub(crate) fn alter_table(ctx: &Ctx, name: &ObjectName, op: AlterTableOp) -> Res
         }
         AlterTableOp::AddColumn { column, after } => {
             let new = build::column_def(&def.name, &column)?;
-            super::key_model::check_column(&def.name, def.key.model, &new, false)?;
+            crate::catalog::key_model::check_column(&def.name, def.key.model, &new, false)?;
             if def.column(&new.name).is_some() {
                 return Err(EngineError::AlreadyExists(format!(
                     "Duplicate column name '{}' in table {}",
@@ -148,9 +151,9 @@ pub(crate) fn alter_table(ctx: &Ctx, name: &ObjectName, op: AlterTableOp) -> Res
             // sense (dynamic partitioning is checked against the partitioning).
             let changed = build::properties(&def.name, &given)?;
             def.properties.extend(changed);
-            if super::dynamic_partition::config(&def)?.is_some() {
-                let now = super::dynamic_partition::utc_moment(shared.clock.now_ms())?;
-                if let Some(next) = super::dynamic_partition::updated(store, &def, now)? {
+            if crate::catalog::dynamic_partition::config(&def)?.is_some() {
+                let now = crate::catalog::dynamic_partition::utc_moment(shared.clock.now_ms())?;
+                if let Some(next) = crate::catalog::dynamic_partition::updated(store, &def, now)? {
                     def = next;
                 }
             }
@@ -219,4 +222,57 @@ fn rewrite_segments(
         }
     }
     Ok(())
+}
+
+pub(crate) fn create_table(ctx: &Ctx, create: CreateTable) -> Result<StatementResult> {
+    check_name("table", &create.name.name)?;
+    // CREATE TABLE ... AS SELECT runs its query before taking the catalog lock.
+    let query_output = match &create.as_query {
+        Some(query) => Some(crate::query::collect_query(ctx, query)?),
+        None => None,
+    };
+    create_table_from(ctx, create, query_output, None)
+}
+
+pub(crate) fn drop_table(ctx: &Ctx, name: &ObjectName, if_exists: bool) -> Result<StatementResult> {
+    let shared = ctx.shared.clone();
+    let _ddl = shared.ddl.lock();
+    let state = shared.store.snapshot();
+    let table = match resolve::table(ctx, &state, name) {
+        Ok((_, table)) => table,
+        Err(EngineError::NotFound(_))
+            if if_exists && state.database_by_name(&ctx.resolve_database(name.database.as_deref())?).is_some() =>
+        {
+            return Ok(StatementResult::ok())
+        }
+        Err(e) => return Err(e),
+    };
+    let lock = shared.store.table_lock(table.id);
+    let _exclusive = lock.write();
+    shared.backups.check_not_restoring(&table)?;
+    crate::materialized::commit_drop(&shared.store, table)?;
+    Ok(StatementResult::ok())
+}
+
+pub(crate) fn truncate(ctx: &Ctx, name: &ObjectName, partitions: &[String]) -> Result<StatementResult> {
+    let shared = ctx.shared.clone();
+    let store = &shared.store;
+    let (_, table) = resolve::table(ctx, &store.snapshot(), name)?;
+    let lock = store.table_lock(table.id);
+    let _exclusive = lock.write();
+    let table = current_table(store, &table)?;
+    shared.backups.check_not_restoring(&table)?;
+    check_partitions(&table, partitions)?;
+    let mut txn = Transaction::new();
+    for partition in table
+        .partitions
+        .iter()
+        .filter(|p| partitions.is_empty() || partitions.iter().any(|n| n.eq_ignore_ascii_case(&p.name)))
+    {
+        for tablet in &partition.tablets {
+            txn.overwrite(*tablet, Vec::new());
+        }
+    }
+    store.commit(txn)?;
+    Ok(StatementResult::ok())
 }
