@@ -273,7 +273,7 @@ impl Database {
     pub fn job(&self, id: u64) -> Option<JobSummary> {
         self.shared.backups.job(id).map(|j| {
             let mut summary = j.snapshot().summary();
-            summary.cancel_requested = j.cancel.lock().is_some();
+            summary.cancel_requested = j.cancel_reason().is_some();
             summary
         })
     }
@@ -288,7 +288,7 @@ impl Database {
     pub fn restore_job(&self, id: u64) -> Option<RestoreSummary> {
         self.shared.backups.restore(id).map(|j| {
             let mut summary = j.snapshot().summary();
-            summary.cancel_requested = j.cancel.lock().is_some();
+            summary.cancel_requested = j.cancel_reason().is_some();
             summary
         })
     }
@@ -305,9 +305,7 @@ impl Database {
 
     /// Ids of the jobs still running.
     pub fn running_jobs(&self) -> Vec<u64> {
-        let mut ids: Vec<u64> = self.shared.backups.running_jobs().iter().map(|j| j.record.lock().id).collect();
-        ids.extend(self.shared.backups.running_restores().iter().map(|j| j.record.lock().id));
-        ids
+        self.shared.backups.running_job_ids()
     }
 
     /// Closes the database: waits for background work and releases the directory. Equivalent to dropping

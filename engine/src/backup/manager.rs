@@ -3,16 +3,16 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::thread::JoinHandle;
 
-use parking_lot::{Condvar, Mutex};
+use parking_lot::Mutex;
 use tessera_backup::timestamp::now_ms;
 use tessera_backup::{BackupError, Repository};
 use tessera_storage::{Store, TableDef, TableState, Transaction};
 
-use super::job::{common_error, BackupJobRecord, BackupState, JOB_RECORD};
+use super::backup_job::{common_error, BackupJob, BackupJobRecord, BackupState, JOB_RECORD};
+use super::job_control::JobRecord;
 use super::repositories::{RepositoryRecord, REPOSITORY_RECORD};
-use super::restore_job::{RestoreControl, RestoreJobRecord, RestoreState, RESTORE_JOB_RECORD};
+use super::restore_job::{RestoreJob, RestoreJobRecord, RestoreState, RESTORE_JOB_RECORD};
 use crate::error::{EngineError, Result};
 
 pub(crate) fn backup_error(e: BackupError) -> EngineError {
@@ -34,43 +34,45 @@ pub(crate) struct RepositoryEntry {
     pub error: Option<String>,
 }
 
-/// Shared between a running job's thread and the statements that watch or cancel it.
-pub(crate) struct JobControl {
-    pub record: Mutex<BackupJobRecord>,
-    pub cancel: Mutex<Option<String>>,
-    pub done: Condvar,
-    pub thread: Mutex<Option<JoinHandle<()>>>,
+/// A job of either kind, as the per-database job slot holds it.
+#[derive(Clone)]
+pub(crate) enum AnyJob {
+    Backup(Arc<BackupJob>),
+    Restore(Arc<RestoreJob>),
 }
 
-impl JobControl {
-    pub(crate) fn new(record: BackupJobRecord) -> Arc<JobControl> {
-        Arc::new(JobControl {
-            record: Mutex::new(record),
-            cancel: Mutex::new(None),
-            done: Condvar::new(),
-            thread: Mutex::new(None),
-        })
-    }
-
-    pub(crate) fn snapshot(&self) -> BackupJobRecord {
-        self.record.lock().clone()
-    }
-
-    /// Blocks until the job has reached FINISHED or CANCELLED.
-    pub(crate) fn wait(&self) -> BackupJobRecord {
-        let mut record = self.record.lock();
-        while !record.state.is_done() {
-            self.done.wait(&mut record);
+impl AnyJob {
+    /// Id, database, repository and whether it is done, read under the record's lock.
+    fn key(&self) -> (u64, String, String, bool) {
+        fn of<R: JobRecord>(r: &R) -> (u64, String, String, bool) {
+            (r.id(), r.database().to_string(), r.repository().to_string(), r.is_done())
         }
-        record.clone()
+        match self {
+            AnyJob::Backup(j) => of(&*j.record.lock()),
+            AnyJob::Restore(j) => of(&*j.record.lock()),
+        }
+    }
+
+    fn request_cancel(&self, reason: &str) {
+        let _ = match self {
+            AnyJob::Backup(j) => j.request_cancel(|_| reason.to_string()).map_err(|_| ()),
+            AnyJob::Restore(j) => j.request_cancel(|_| reason.to_string()).map_err(|_| ()),
+        };
+    }
+
+    fn take_thread(&self) -> Option<std::thread::JoinHandle<()>> {
+        match self {
+            AnyJob::Backup(j) => j.thread.lock().take(),
+            AnyJob::Restore(j) => j.thread.lock().take(),
+        }
     }
 }
 
 #[derive(Default)]
 pub(crate) struct BackupManager {
     repositories: Mutex<BTreeMap<String, RepositoryEntry>>,
-    jobs: Mutex<BTreeMap<u64, Arc<JobControl>>>,
-    restores: Mutex<BTreeMap<u64, Arc<RestoreControl>>>,
+    /// Every job of this open, of both kinds, by id (ids grow: the last of a database is its slot).
+    jobs: Mutex<BTreeMap<u64, AnyJob>>,
     /// Serializes submissions and repository DDL (StarRocks' "submit" lock).
     pub submit: Mutex<()>,
 }
@@ -108,9 +110,7 @@ impl BackupManager {
         }
         let mut txn = Transaction::new();
         for (id, bytes) in state.records_of(JOB_RECORD) {
-            let Some(mut record) = BackupJobRecord::decode(bytes) else {
-                return Err(EngineError::Corruption(format!("backup job record {id} cannot be read")));
-            };
+            let mut record = BackupJobRecord::decode(id, bytes)?;
             let repository = manager.repository(&record.repository).and_then(|e| e.repository);
             let manifest_written = repository.as_ref().is_some_and(|r| {
                 r.timestamps(&record.label)
@@ -120,7 +120,7 @@ impl BackupManager {
             if !record.state.is_done() && manifest_written {
                 // Stopped after the manifest was written: the snapshot is complete.
                 record.state = BackupState::Finished;
-                record.status = super::job::STATUS_OK.to_string();
+                record.status = super::backup_job::STATUS_OK.to_string();
                 record.finished_ms = Some(now_ms());
                 txn.put_record(JOB_RECORD, id, record.encode());
             } else if !record.state.is_done() {
@@ -139,12 +139,10 @@ impl BackupManager {
                 }
                 txn.put_record(JOB_RECORD, id, record.encode());
             }
-            manager.jobs.lock().insert(id, JobControl::new(record));
+            manager.jobs.lock().insert(id, AnyJob::Backup(BackupJob::new(record)));
         }
         for (id, bytes) in state.records_of(RESTORE_JOB_RECORD) {
-            let Some(mut record) = RestoreJobRecord::decode(bytes) else {
-                return Err(EngineError::Corruption(format!("restore job record {id} cannot be read")));
-            };
+            let mut record = RestoreJobRecord::decode(id, bytes)?;
             if !record.state.is_done() {
                 // The restore commits its data and its FINISHED state together: an unfinished record
                 // means nothing was restored (its staging folder was emptied when the store opened).
@@ -156,7 +154,7 @@ impl BackupManager {
                 record.finished_ms = Some(now_ms());
                 txn.put_record(RESTORE_JOB_RECORD, id, record.encode());
             }
-            manager.restores.lock().insert(id, RestoreControl::new(record));
+            manager.jobs.lock().insert(id, AnyJob::Restore(RestoreJob::new(record)));
         }
         // No job runs yet: a table left in state RESTORE by a stopped process goes back to NORMAL.
         for table in state.tables.values().filter(|t| t.state == TableState::Restore) {
@@ -186,49 +184,68 @@ impl BackupManager {
         self.repositories.lock().remove(name);
     }
 
-    pub(crate) fn add_job(&self, job: Arc<JobControl>) {
-        let id = job.record.lock().id;
-        self.jobs.lock().insert(id, job);
+    pub(crate) fn add_job(&self, job: Arc<BackupJob>) {
+        let id = job.id();
+        self.jobs.lock().insert(id, AnyJob::Backup(job));
     }
 
-    pub(crate) fn add_restore(&self, job: Arc<RestoreControl>) {
-        let id = job.record.lock().id;
-        self.restores.lock().insert(id, job);
+    pub(crate) fn add_restore(&self, job: Arc<RestoreJob>) {
+        let id = job.id();
+        self.jobs.lock().insert(id, AnyJob::Restore(job));
     }
 
-    pub(crate) fn restore(&self, id: u64) -> Option<Arc<RestoreControl>> {
-        self.restores.lock().get(&id).cloned()
+    pub(crate) fn job(&self, id: u64) -> Option<Arc<BackupJob>> {
+        match self.jobs.lock().get(&id) {
+            Some(AnyJob::Backup(job)) => Some(job.clone()),
+            _ => None,
+        }
     }
 
-    /// The most recent restore job of each database, for databases whose slot holds a restore (the
-    /// slot is shared with BACKUP: a later backup hides an earlier restore).
-    pub(crate) fn latest_restores(&self) -> BTreeMap<String, Arc<RestoreControl>> {
-        let backups: BTreeMap<String, u64> =
-            self.latest_jobs().into_iter().map(|(db, j)| (db, j.record.lock().id)).collect();
-        let mut out: BTreeMap<String, Arc<RestoreControl>> = BTreeMap::new();
-        for job in self.restores.lock().values() {
-            let (database, id) = {
-                let r = job.record.lock();
-                (r.database.clone(), r.id)
-            };
-            if backups.get(&database).is_none_or(|b| *b < id) {
-                out.insert(database, job.clone());
-            }
+    pub(crate) fn restore(&self, id: u64) -> Option<Arc<RestoreJob>> {
+        match self.jobs.lock().get(&id) {
+            Some(AnyJob::Restore(job)) => Some(job.clone()),
+            _ => None,
+        }
+    }
+
+    /// Each database's job slot: its most recent job, of either kind (StarRocks keeps one per
+    /// database, shared by BACKUP and RESTORE: a later restore hides an earlier backup and back).
+    fn slots(&self) -> BTreeMap<String, AnyJob> {
+        let mut out = BTreeMap::new();
+        for job in self.jobs.lock().values() {
+            out.insert(job.key().1, job.clone()); // ids grow, so the last one wins
         }
         out
     }
 
+    /// The databases whose slot holds a backup, with it.
+    pub(crate) fn latest_backups(&self) -> BTreeMap<String, Arc<BackupJob>> {
+        self.slots()
+            .into_iter()
+            .filter_map(|(db, job)| match job {
+                AnyJob::Backup(job) => Some((db, job)),
+                AnyJob::Restore(_) => None,
+            })
+            .collect()
+    }
+
+    /// The databases whose slot holds a restore, with it.
+    pub(crate) fn latest_restores(&self) -> BTreeMap<String, Arc<RestoreJob>> {
+        self.slots()
+            .into_iter()
+            .filter_map(|(db, job)| match job {
+                AnyJob::Restore(job) => Some((db, job)),
+                AnyJob::Backup(_) => None,
+            })
+            .collect()
+    }
+
     /// True when a backup or restore of `database` has not finished (the one-job-per-database slot).
     pub(crate) fn database_busy(&self, database: &str) -> bool {
-        let backup = self.jobs.lock().values().any(|j| {
-            let r = j.record.lock();
-            r.database == database && !r.state.is_done()
-        });
-        backup
-            || self.restores.lock().values().any(|j| {
-                let r = j.record.lock();
-                r.database == database && !r.state.is_done()
-            })
+        self.jobs.lock().values().any(|j| {
+            let (_, db, _, done) = j.key();
+            db == database && !done
+        })
     }
 
     /// Refuses writes and DDL on a table a running restore will overwrite (`table` must be the
@@ -243,63 +260,37 @@ impl BackupManager {
         Ok(())
     }
 
-    pub(crate) fn running_restores(&self) -> Vec<Arc<RestoreControl>> {
-        self.restores.lock().values().filter(|j| !j.record.lock().state.is_done()).cloned().collect()
-    }
-
-    pub(crate) fn job(&self, id: u64) -> Option<Arc<JobControl>> {
-        self.jobs.lock().get(&id).cloned()
-    }
-
-    /// The most recent backup job of each database (the slot StarRocks keeps per database).
-    pub(crate) fn latest_jobs(&self) -> BTreeMap<String, Arc<JobControl>> {
-        let mut out: BTreeMap<String, Arc<JobControl>> = BTreeMap::new();
-        for job in self.jobs.lock().values() {
-            let database = job.record.lock().database.clone();
-            out.insert(database, job.clone()); // ids grow, so the last one wins
-        }
-        out
-    }
-
-    /// The most recent backup job of each database whose slot holds a backup (a later restore of the
-    /// same database hides it, as StarRocks' shared slot does).
-    pub(crate) fn latest_backups(&self) -> BTreeMap<String, Arc<JobControl>> {
-        let mut out = self.latest_jobs();
-        let restores = self.restores.lock();
-        out.retain(|db, job| {
-            let id = job.record.lock().id;
-            !restores.values().any(|r| {
-                let r = r.record.lock();
-                &r.database == db && r.id > id
-            })
-        });
-        out
-    }
-
     pub(crate) fn running_job_on_repository(&self, repository: &str) -> bool {
         self.jobs.lock().values().any(|j| {
-            let r = j.record.lock();
-            r.repository == repository && !r.state.is_done()
-        }) || self.restores.lock().values().any(|j| {
-            let r = j.record.lock();
-            r.repository == repository && !r.state.is_done()
+            let (_, _, repo, done) = j.key();
+            repo == repository && !done
         })
     }
 
-    pub(crate) fn running_jobs(&self) -> Vec<Arc<JobControl>> {
-        self.jobs.lock().values().filter(|j| !j.record.lock().state.is_done()).cloned().collect()
+    /// The backup jobs still running.
+    pub(crate) fn running_backups(&self) -> Vec<Arc<BackupJob>> {
+        self.jobs
+            .lock()
+            .values()
+            .filter_map(|j| match j {
+                AnyJob::Backup(job) if !job.record.lock().state.is_done() => Some(job.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Ids of the jobs of either kind still running.
+    pub(crate) fn running_job_ids(&self) -> Vec<u64> {
+        self.jobs.lock().values().map(AnyJob::key).filter(|k| !k.3).map(|k| k.0).collect()
     }
 
     /// Asks every running job to stop and waits for each (used when the database closes).
     pub(crate) fn cancel_all(&self, reason: &str) {
-        for job in self.running_jobs() {
-            *job.cancel.lock() = Some(reason.to_string());
+        let jobs: Vec<AnyJob> = self.jobs.lock().values().cloned().collect();
+        for job in &jobs {
+            job.request_cancel(reason);
         }
-        for job in self.running_restores() {
-            *job.cancel.lock() = Some(reason.to_string());
-        }
-        let mut threads: Vec<_> = self.jobs.lock().values().filter_map(|j| j.thread.lock().take()).collect();
-        threads.extend(self.restores.lock().values().filter_map(|j| j.thread.lock().take()));
+        let threads: Vec<_> = jobs.iter().filter_map(AnyJob::take_thread).collect();
         for t in threads {
             let _ = t.join();
         }

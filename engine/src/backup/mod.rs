@@ -26,7 +26,8 @@
 //! thread (`restore_runner.rs`), which stages the files, then commits the tables, their segments and
 //! the FINISHED record in one transaction. Before that commit nothing visible changed.
 
-pub(crate) mod job;
+pub(crate) mod backup_job;
+pub(crate) mod job_control;
 pub(crate) mod manager;
 pub(crate) mod repositories;
 pub(crate) mod restore_check;
@@ -45,8 +46,8 @@ pub(crate) fn file_pool(job: &str) -> Result<rayon::ThreadPool, String> {
         .num_threads(threads)
         .thread_name(move |i| format!("{name}-{i}"))
         .build()
-        .map_err(|e| job::common_error(&format!("cannot start the job's file threads: {e}")))
+        .map_err(|e| backup_job::common_error(&format!("cannot start the job's file threads: {e}")))
 }
 
-pub use job::{BackupState, JobSummary};
+pub use backup_job::{BackupState, JobSummary};
 pub use restore_job::{RestoreState, RestoreSummary};

@@ -1,15 +1,15 @@
-//! The persisted record of a restore job, its states, what the Rust API reports about it, and the
-//! control block a running job shares with the statements that watch or cancel it.
+//! The persisted record of a restore job, its states, and what the Rust API reports about it.
 //!
 //! What stays true: a record in a non-terminal state exists only while its job thread runs in this
 //! process; on open, such a record is turned into CANCELLED (see `manager.rs`). The FINISHED record is
 //! written in the same transaction as the restored data.
 
-use std::sync::Arc;
-use std::thread::JoinHandle;
-
-use parking_lot::{Condvar, Mutex};
 use serde::{Deserialize, Serialize};
+
+use super::job_control::{JobControl, JobRecord};
+
+/// A restore job's control block (see `job_control.rs`).
+pub(crate) type RestoreJob = JobControl<RestoreJobRecord>;
 
 /// Storage record kind of restore jobs.
 pub(crate) const RESTORE_JOB_RECORD: &str = "restore_job";
@@ -92,15 +92,32 @@ pub(crate) struct RestoreJobRecord {
     pub bytes_done: u64,
 }
 
+impl JobRecord for RestoreJobRecord {
+    type State = RestoreState;
+    const KIND: &'static str = RESTORE_JOB_RECORD;
+    const FORMAT_VERSION: u32 = RESTORE_JOB_FORMAT_VERSION;
+
+    fn id(&self) -> u64 {
+        self.id
+    }
+    fn format(&self) -> u32 {
+        self.format
+    }
+    fn database(&self) -> &str {
+        &self.database
+    }
+    fn repository(&self) -> &str {
+        &self.repository
+    }
+    fn state(&self) -> RestoreState {
+        self.state
+    }
+    fn is_done(&self) -> bool {
+        self.state.is_done()
+    }
+}
+
 impl RestoreJobRecord {
-    pub(crate) fn encode(&self) -> Vec<u8> {
-        serde_json::to_vec(self).expect("a job record is plain data with string keys: encoding it cannot fail")
-    }
-
-    pub(crate) fn decode(bytes: &[u8]) -> Option<RestoreJobRecord> {
-        serde_json::from_slice(bytes).ok()
-    }
-
     pub(crate) fn summary(&self) -> RestoreSummary {
         RestoreSummary {
             id: self.id,
@@ -131,38 +148,6 @@ pub struct RestoreSummary {
     pub timestamp: String,
     /// A CANCEL (or close) asked the job to stop; it stops at its next step.
     pub cancel_requested: bool,
-}
-
-/// Shared between a running restore job's thread and the statements that watch or cancel it.
-pub(crate) struct RestoreControl {
-    pub record: Mutex<RestoreJobRecord>,
-    pub cancel: Mutex<Option<String>>,
-    pub done: Condvar,
-    pub thread: Mutex<Option<JoinHandle<()>>>,
-}
-
-impl RestoreControl {
-    pub(crate) fn new(record: RestoreJobRecord) -> Arc<RestoreControl> {
-        Arc::new(RestoreControl {
-            record: Mutex::new(record),
-            cancel: Mutex::new(None),
-            done: Condvar::new(),
-            thread: Mutex::new(None),
-        })
-    }
-
-    pub(crate) fn snapshot(&self) -> RestoreJobRecord {
-        self.record.lock().clone()
-    }
-
-    /// Blocks until the job has reached FINISHED or CANCELLED.
-    pub(crate) fn wait(&self) -> RestoreJobRecord {
-        let mut record = self.record.lock();
-        while !record.state.is_done() {
-            self.done.wait(&mut record);
-        }
-        record.clone()
-    }
 }
 
 /// The status of a restore stopped by CANCEL RESTORE, as StarRocks words it.

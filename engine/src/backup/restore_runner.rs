@@ -26,9 +26,10 @@ use tessera_storage::{
     RowLocation, SegmentId, StagedFile, Store, TableDef, TableId, TableState, TabletId, Transaction,
 };
 
-use super::job::{common_error, STATUS_OK};
+use super::backup_job::{common_error, STATUS_OK};
+use super::job_control::JobRecord;
 use super::restore_check::plan as plan_table;
-use super::restore_job::{timeout_status, RestoreControl, RestoreJobRecord, RestoreState, RESTORE_JOB_RECORD};
+use super::restore_job::{timeout_status, RestoreJob, RestoreJobRecord, RestoreState, RESTORE_JOB_RECORD};
 
 /// One table of the job: the snapshot definition (restricted to the selected partitions) and the name
 /// it is restored under.
@@ -63,14 +64,14 @@ pub(crate) struct RestorePlan {
     pub hook: Option<crate::database::RestoreHook>,
 }
 
-fn tell_hook(job: &RestoreControl, plan: &RestorePlan, state: RestoreState) {
+fn tell_hook(job: &RestoreJob, plan: &RestorePlan, state: RestoreState) {
     if let Some(hook) = &plan.hook {
         let id = job.record.lock().id;
         (hook.0)(id, state);
     }
 }
 
-pub(crate) fn start(store: Arc<Store>, repository: Arc<Repository>, job: Arc<RestoreControl>, plan: RestorePlan) {
+pub(crate) fn start(store: Arc<Store>, repository: Arc<Repository>, job: Arc<RestoreJob>, plan: RestorePlan) {
     // Claimed before the statement returns, so that a concurrent DROP SNAPSHOT's garbage collection
     // keeps every file the job still has to stage.
     let claimed: Vec<String> = needed_files(&plan).into_keys().collect();
@@ -95,7 +96,7 @@ pub(crate) fn start(store: Arc<Store>, repository: Arc<Repository>, job: Arc<Res
     }
 }
 
-fn run(store: &Store, repository: &Repository, job: &RestoreControl, plan: &RestorePlan) {
+fn run(store: &Store, repository: &Repository, job: &RestoreJob, plan: &RestorePlan) {
     // A panic (a bug, or a hook that panics) must still end the job and wake whoever waits on it.
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| steps(store, repository, job, plan)))
         .unwrap_or_else(|_| Err(common_error("internal error: the job stopped unexpectedly")));
@@ -114,7 +115,7 @@ fn run(store: &Store, repository: &Repository, job: &RestoreControl, plan: &Rest
 
 /// Ends the job CANCELLED with `status` and, in the same commit, puts the tables it marked back to
 /// NORMAL. Nothing else was changed by the job, so nothing else needs undoing.
-fn end_cancelled(store: &Store, job: &RestoreControl, ddl: &Mutex<()>, marked: &[TableId], status: String) {
+fn end_cancelled(store: &Store, job: &RestoreJob, ddl: &Mutex<()>, marked: &[TableId], status: String) {
     let record = {
         let mut record = job.record.lock();
         record.state = RestoreState::Cancelled;
@@ -139,30 +140,15 @@ fn end_cancelled(store: &Store, job: &RestoreControl, ddl: &Mutex<()>, marked: &
     }
 }
 
-/// Applies `change` to the job's record and saves it without waiting for the disk: a crash that loses
-/// this progress finds the job unfinished either way (the next open cancels it); only the job's end is
-/// committed durably.
-fn update(store: &Store, job: &RestoreControl, change: impl FnOnce(&mut RestoreJobRecord)) -> Result<(), String> {
-    let record = {
-        let mut record = job.record.lock();
-        change(&mut record);
-        record.clone()
-    };
-    let mut txn = Transaction::new();
-    txn.without_sync();
-    txn.put_record(RESTORE_JOB_RECORD, record.id, record.encode());
-    store.commit(txn).map(|_| ()).map_err(|e| common_error(&format!("cannot save the job state: {e}")))
-}
-
 /// Moves the job to `state`, persists it, then honours a cancel or a timeout.
 fn enter(
     store: &Store,
-    job: &RestoreControl,
+    job: &RestoreJob,
     plan: &RestorePlan,
     state: RestoreState,
     change: impl FnOnce(&mut RestoreJobRecord),
 ) -> Result<(), String> {
-    update(store, job, |r| {
+    job.update(store, |r| {
         r.state = state;
         change(r);
     })?;
@@ -171,8 +157,8 @@ fn enter(
 }
 
 /// Stops the job if it was cancelled or has run out of time.
-fn check(job: &RestoreControl, plan: &RestorePlan) -> Result<(), String> {
-    if let Some(reason) = job.cancel.lock().clone() {
+fn check(job: &RestoreJob, plan: &RestorePlan) -> Result<(), String> {
+    if let Some(reason) = job.cancel_reason() {
         return Err(common_error(&reason));
     }
     if now_ms() > plan.deadline_ms {
@@ -196,7 +182,7 @@ fn needed_files(plan: &RestorePlan) -> BTreeMap<String, u64> {
     files
 }
 
-fn steps(store: &Store, repository: &Repository, job: &RestoreControl, plan: &RestorePlan) -> Result<(), String> {
+fn steps(store: &Store, repository: &Repository, job: &RestoreJob, plan: &RestorePlan) -> Result<(), String> {
     enter(store, job, plan, RestoreState::Snapshoting, |r| r.meta_prepared_ms = Some(now_ms()))?;
     let files = needed_files(plan);
     enter(store, job, plan, RestoreState::Download, |r| {
@@ -271,7 +257,7 @@ fn index_entries(plan: &RestorePlan, staged: &HashMap<String, StagedFile>) -> Re
 /// Builds and commits the one transaction that makes the restore visible.
 fn commit(
     store: &Store,
-    job: &RestoreControl,
+    job: &RestoreJob,
     plan: &RestorePlan,
     staged: &HashMap<String, StagedFile>,
     index: &IndexEntries,

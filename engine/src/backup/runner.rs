@@ -8,10 +8,10 @@ use std::time::Duration;
 use rayon::prelude::*;
 use tessera_backup::timestamp::now_ms;
 use tessera_backup::{Manifest, ManifestTable, ManifestTablet, Repository, MANIFEST_FORMAT_VERSION};
-use tessera_storage::{Store, TableDef, TabletSnapshot, Transaction};
+use tessera_storage::{Store, TableDef, TabletSnapshot};
 
-use super::job::{common_error, BackupJobRecord, BackupState, JOB_RECORD, STATUS_OK, STATUS_TIMEOUT};
-use super::manager::JobControl;
+use super::backup_job::BackupJob;
+use super::backup_job::{common_error, BackupJobRecord, BackupState, STATUS_OK, STATUS_TIMEOUT};
 
 /// Everything a job needs, fixed at submission.
 pub(crate) struct JobPlan {
@@ -30,7 +30,7 @@ pub(crate) struct JobPlan {
     pub hook: Option<crate::database::JobHook>,
 }
 
-pub(crate) fn start(store: Arc<Store>, repository: Arc<Repository>, job: Arc<JobControl>, plan: JobPlan) {
+pub(crate) fn start(store: Arc<Store>, repository: Arc<Repository>, job: Arc<BackupJob>, plan: JobPlan) {
     let worker = job.clone();
     let id = job.record.lock().id;
     let spawned = std::thread::Builder::new()
@@ -48,7 +48,7 @@ pub(crate) fn start(store: Arc<Store>, repository: Arc<Repository>, job: Arc<Job
     }
 }
 
-fn run(store: &Store, repository: &Repository, job: &JobControl, plan: &JobPlan) {
+fn run(store: &Store, repository: &Repository, job: &BackupJob, plan: &JobPlan) {
     let files = distinct_files(plan);
     repository.claim(files.keys().map(String::as_str));
     // A panic (a bug, or a hook that panics) must still end the job and wake whoever waits on it.
@@ -65,7 +65,7 @@ fn run(store: &Store, repository: &Repository, job: &JobControl, plan: &JobPlan)
         if let Err(e) = repository.remove_unfinished(&label).and_then(|_| repository.collect_garbage()) {
             log::warn!("cleaning up after backup {label}: {e}");
         }
-        let _ = update(store, job, |r| {
+        let _ = job.update(store, |r| {
             r.state = BackupState::Cancelled;
             r.status = status;
             r.finished_ms = Some(now_ms());
@@ -88,33 +88,16 @@ fn distinct_files(plan: &JobPlan) -> BTreeMap<String, (PathBuf, u64)> {
     files
 }
 
-/// Applies `change` to the job's record and persists it: durably when the job ends, and otherwise
-/// without waiting for the disk (a crash that loses the progress finds the job unfinished either way,
-/// and the next open cancels it).
-fn update(store: &Store, job: &JobControl, change: impl FnOnce(&mut BackupJobRecord)) -> Result<(), String> {
-    let record = {
-        let mut record = job.record.lock();
-        change(&mut record);
-        record.clone()
-    };
-    let mut txn = Transaction::new();
-    if !matches!(record.state, BackupState::Finished | BackupState::Cancelled) {
-        txn.without_sync();
-    }
-    txn.put_record(JOB_RECORD, record.id, record.encode());
-    store.commit(txn).map(|_| ()).map_err(|e| common_error(&format!("cannot save the job state: {e}")))
-}
-
 /// Moves the job to `state` (with `change`), persists it, tells the hook, and then honours a cancel or a
 /// timeout: so a job can be cancelled in every state.
 fn enter(
     store: &Store,
-    job: &JobControl,
+    job: &BackupJob,
     plan: &JobPlan,
     state: BackupState,
     change: impl FnOnce(&mut BackupJobRecord),
 ) -> Result<(), String> {
-    update(store, job, |r| {
+    job.update(store, |r| {
         r.state = state;
         change(r);
     })?;
@@ -126,8 +109,8 @@ fn enter(
 }
 
 /// Stops the job if it was cancelled or has run out of time.
-fn check(job: &JobControl, plan: &JobPlan) -> Result<(), String> {
-    if let Some(reason) = job.cancel.lock().clone() {
+fn check(job: &BackupJob, plan: &JobPlan) -> Result<(), String> {
+    if let Some(reason) = job.cancel_reason() {
         return Err(common_error(&reason));
     }
     if now_ms() > plan.deadline_ms {
@@ -139,7 +122,7 @@ fn check(job: &JobControl, plan: &JobPlan) -> Result<(), String> {
 fn steps(
     store: &Store,
     repository: &Repository,
-    job: &JobControl,
+    job: &BackupJob,
     plan: &JobPlan,
     files: &BTreeMap<String, (PathBuf, u64)>,
 ) -> Result<(), String> {
@@ -206,7 +189,7 @@ fn steps(
     };
     enter(store, job, plan, BackupState::UploadInfo, |_| {})?;
     repository.write_manifest(&manifest).map_err(|e| common_error(&format!("writing the manifest failed: {e}")))?;
-    update(store, job, |r| {
+    job.update(store, |r| {
         r.state = BackupState::Finished;
         r.status = STATUS_OK.to_string();
         r.finished_ms = Some(now_ms());

@@ -8,8 +8,10 @@ use tessera_backup::timestamp::{backup_timestamp, now_ms, show_time};
 use tessera_sql::{Backup, BackupObject, SnapshotFilter};
 use tessera_storage::{TableDef, Transaction};
 
-use crate::backup::job::{BackupJobRecord, BackupState, JOB_FORMAT_VERSION, JOB_RECORD, STATUS_OK};
-use crate::backup::manager::{backup_error, JobControl};
+use crate::backup::backup_job::BackupJob;
+use crate::backup::backup_job::{BackupJobRecord, BackupState, JOB_FORMAT_VERSION, JOB_RECORD, STATUS_OK};
+use crate::backup::job_control::JobRecord;
+use crate::backup::manager::backup_error;
 use crate::backup::runner::{self, JobPlan};
 use crate::catalog::resolve;
 use crate::context::Ctx;
@@ -227,7 +229,7 @@ pub(crate) fn backup(ctx: &Ctx, backup: Backup) -> Result<StatementResult> {
     if manager.database_busy(&db.name) {
         return Err(EngineError::Conflict("Can only run one backup or restore job of a database at same time".into()));
     }
-    let label_in_flight = manager.running_jobs().iter().any(|j| {
+    let label_in_flight = manager.running_backups().iter().any(|j| {
         let r = j.record.lock();
         r.repository == backup.repository && r.label == backup.label
     });
@@ -301,7 +303,7 @@ pub(crate) fn backup(ctx: &Ctx, backup: Backup) -> Result<StatementResult> {
         let _ = shared.store.release_snapshot(&snapshot_name);
         return Err(e.into());
     }
-    let job = JobControl::new(record);
+    let job = BackupJob::new(record);
     manager.add_job(job.clone());
     let timeout_ms = match shared.backup_timeout {
         Some(limit) => limit.as_millis() as i64,
@@ -397,16 +399,12 @@ pub(crate) fn cancel_backup(ctx: &Ctx, database: Option<&str>) -> Result<Stateme
         resolve::database(&shared.store.snapshot(), &name)?;
         return Err(EngineError::NotFound("No backup job is currently running".into()));
     };
-    {
-        let record = job.record.lock();
-        if record.state.is_done() {
-            return Err(EngineError::Conflict(format!(
-                "Failed to cancel job: Job with label {} can not be cancelled. state: {}",
-                record.label, record.state
-            )));
-        }
+    if let Err(record) = job.request_cancel(|_| "user cancelled".to_string()) {
+        return Err(EngineError::Conflict(format!(
+            "Failed to cancel job: Job with label {} can not be cancelled. state: {}",
+            record.label, record.state
+        )));
     }
-    *job.cancel.lock() = Some("user cancelled".to_string());
     let record = job.wait();
     if record.state != BackupState::Cancelled {
         return Err(EngineError::Conflict(format!(
@@ -511,7 +509,7 @@ pub(crate) fn drop_snapshot(ctx: &Ctx, label: &str, repository: &str) -> Result<
         EngineError::Io(format!("Repository {repository} cannot be used: {}", entry.error.unwrap_or_default()))
     })?;
     repo.check_writable().map_err(backup_error)?;
-    let writing = manager.running_jobs().iter().any(|j| {
+    let writing = manager.running_backups().iter().any(|j| {
         let r = j.record.lock();
         r.repository == repository && r.label == label
     });

@@ -17,11 +17,12 @@ use tessera_backup::{check_label, Manifest, ManifestTablet};
 use tessera_sql::{Restore, RestoreObject};
 use tessera_storage::{DatabaseDef, DatabaseId, PartitionKind, TableDef, TableId, TableState, Transaction};
 
-use crate::backup::job::STATUS_OK;
+use crate::backup::backup_job::STATUS_OK;
+use crate::backup::job_control::JobRecord;
 use crate::backup::manager::backup_error;
 use crate::backup::restore_check::check_overwrite;
 use crate::backup::restore_job::{
-    user_cancelled, RestoreControl, RestoreJobRecord, RestoreState, RESTORE_JOB_FORMAT_VERSION, RESTORE_JOB_RECORD,
+    user_cancelled, RestoreJob, RestoreJobRecord, RestoreState, RESTORE_JOB_FORMAT_VERSION, RESTORE_JOB_RECORD,
 };
 use crate::backup::restore_runner::{self, RestorePlan, RestoreTable};
 use crate::context::Ctx;
@@ -436,7 +437,7 @@ pub(crate) fn restore(ctx: &Ctx, restore: Restore) -> Result<StatementResult> {
         database_id,
         hook: shared.restore_hook.clone(),
     };
-    let job = RestoreControl::new(record);
+    let job = RestoreJob::new(record);
     manager.add_restore(job.clone());
     restore_runner::start(shared.store.clone(), repository, job, plan);
     Ok(StatementResult::job(id))
@@ -522,15 +523,11 @@ pub(crate) fn cancel_restore(ctx: &Ctx, database: Option<&str>) -> Result<Statem
         crate::catalog::resolve::database(&shared.store.snapshot(), &name)?;
         return Err(EngineError::NotFound("No restore is currently running".into()));
     };
-    {
-        let record = job.record.lock();
-        if record.state.is_done() {
-            return Err(EngineError::Conflict(format!(
-                "Failed to cancel job: Job with label {} can not be cancelled. state: {}",
-                record.label, record.state
-            )));
-        }
-        *job.cancel.lock() = Some(user_cancelled(record.state));
+    if let Err(record) = job.request_cancel(user_cancelled) {
+        return Err(EngineError::Conflict(format!(
+            "Failed to cancel job: Job with label {} can not be cancelled. state: {}",
+            record.label, record.state
+        )));
     }
     let record = job.wait();
     if record.state != RestoreState::Cancelled {

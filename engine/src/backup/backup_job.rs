@@ -1,6 +1,11 @@
-//! The persisted record of a backup job, its states, and how SHOW BACKUP renders it.
+//! The persisted record of a backup job, its states, and what the Rust API reports about it.
 
 use serde::{Deserialize, Serialize};
+
+use super::job_control::{JobControl, JobRecord};
+
+/// A backup job's control block (see `job_control.rs`).
+pub(crate) type BackupJob = JobControl<BackupJobRecord>;
 
 /// Storage record kind of backup jobs.
 pub(crate) const JOB_RECORD: &str = "backup_job";
@@ -81,15 +86,32 @@ pub(crate) struct BackupJobRecord {
     pub files_deduplicated: u64,
 }
 
+impl JobRecord for BackupJobRecord {
+    type State = BackupState;
+    const KIND: &'static str = JOB_RECORD;
+    const FORMAT_VERSION: u32 = JOB_FORMAT_VERSION;
+
+    fn id(&self) -> u64 {
+        self.id
+    }
+    fn format(&self) -> u32 {
+        self.format
+    }
+    fn database(&self) -> &str {
+        &self.database
+    }
+    fn repository(&self) -> &str {
+        &self.repository
+    }
+    fn state(&self) -> BackupState {
+        self.state
+    }
+    fn is_done(&self) -> bool {
+        self.state.is_done()
+    }
+}
+
 impl BackupJobRecord {
-    pub(crate) fn encode(&self) -> Vec<u8> {
-        serde_json::to_vec(self).expect("a job record is plain data with string keys: encoding it cannot fail")
-    }
-
-    pub(crate) fn decode(bytes: &[u8]) -> Option<BackupJobRecord> {
-        serde_json::from_slice(bytes).ok()
-    }
-
     pub(crate) fn summary(&self) -> JobSummary {
         JobSummary {
             id: self.id,
