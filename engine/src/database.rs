@@ -337,7 +337,7 @@ impl Shared {
     /// dropped, and the statement cancelled, when the session is interrupted (see `InterruptHandle`).
     pub(crate) fn block_on<F: std::future::Future>(&self, future: F) -> Result<F::Output> {
         let runtime = self.runtime.as_ref().ok_or_else(|| EngineError::Internal("query runtime is gone".into()))?;
-        let future = crate::session::interruptible(future);
+        let future = crate::interrupt::interruptible(future);
         match tokio::runtime::Handle::try_current() {
             Err(_) => runtime.block_on(future),
             Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {

@@ -52,6 +52,20 @@
 //! it would overwrite), then a job (`backup::restore*`) stages every needed file into `staging/` with
 //! its checksum verified, and one storage commit swaps in the new tables, partitions and segments and
 //! ends the job: before it nothing visible changed, after it the restore is complete.
+//!
+//! ## Module map, and who may import whom
+//! From the top down; a module imports only modules below it (or its own children):
+//!
+//! | layer | modules | what they own |
+//! |---|---|---|
+//! | API | `database.rs` (`Database`: open, close, background threads, jobs by id), `session.rs` (`Session`, interrupts), `append.rs` (`Database::append`) | what users hold |
+//! | dispatcher | `statements/mod.rs` | the one `match` over statement kinds; USE and DROP DATABASE's session change; the rollup rebuild around each statement |
+//! | handlers | `statements/*.rs`, one file per object | one statement kind each, over `&Ctx`; only `session.rs` imports them |
+//! | context | `context.rs` (`Ctx`) | what a handler may use: shared state, current database, session functions |
+//! | machinery | `catalog/` (definitions, names, SQL text), `write.rs` (the write path), `query.rs` (running queries), `materialized/` (rollups, async views, refresh thread), `backup/` (job records and framework, runners, restore rules), `partition_scheduler.rs`, `datafusion_adapter/` (Tessera tables, views and functions as DataFusion sees them; scans), `result.rs`, `error.rs` | never name `Session`, `Database` or a handler |
+//!
+//! `database.rs`'s `Shared` is the state every layer below the API reads (store, catalogs cache, jobs,
+//! runtime); `Database` owns the threads that use it.
 
 mod append;
 mod backup;
@@ -60,6 +74,7 @@ mod context;
 mod database;
 pub(crate) mod datafusion_adapter;
 mod error;
+mod interrupt;
 mod materialized;
 mod partition_scheduler;
 mod query;
@@ -75,7 +90,8 @@ pub use database::{Database, JobHook, Options, RestoreHook};
 pub use datafusion;
 pub use datafusion_adapter::provider::ScanReport;
 pub use error::{EngineError, Result};
+pub use interrupt::{InterruptHandle, ProgressHandle};
 pub use partition_scheduler::Clock;
 pub use result::StatementResult;
-pub use session::{InterruptHandle, ProgressHandle, Session};
+pub use session::Session;
 pub use tessera_storage::{SegmentCacheStats, StoreOptions};

@@ -11,7 +11,7 @@ use tessera_storage::{Store, TableDef, TableState, Transaction};
 
 use super::backup_job::{common_error, BackupJob, BackupJobRecord, BackupState, JOB_RECORD};
 use super::job_control::JobRecord;
-use super::repositories::{RepositoryRecord, REPOSITORY_RECORD};
+use super::repositories::{RepositoryRecord, REPOSITORY_FORMAT_VERSION, REPOSITORY_RECORD};
 use super::restore_job::{RestoreJob, RestoreJobRecord, RestoreState, RESTORE_JOB_RECORD};
 use crate::error::{EngineError, Result};
 
@@ -93,6 +93,12 @@ impl BackupManager {
         for (_, bytes) in state.records_of(REPOSITORY_RECORD) {
             let record: RepositoryRecord = serde_json::from_slice(bytes)
                 .map_err(|e| EngineError::Corruption(format!("a repository record cannot be read: {e}")))?;
+            if record.format > REPOSITORY_FORMAT_VERSION {
+                return Err(EngineError::Unsupported(format!(
+                    "repository record {} ({}) has format version {}; this build reads up to {REPOSITORY_FORMAT_VERSION}",
+                    record.id, record.name, record.format
+                )));
+            }
             let entry = match Repository::open(
                 &record.name,
                 &record.location,

@@ -1,5 +1,7 @@
-//! BACKUP in the engine: repositories in the catalog, BACKUP statements validated and submitted as
-//! jobs, the job runner, and the SHOW / CANCEL / DROP statements around them.
+//! BACKUP and RESTORE jobs in the engine: repositories in the catalog, the job records and their one
+//! framework (`job_control.rs`), the job runners, the restore rules, and recovery at open. The
+//! statements that submit, show and cancel jobs are in `statements/backup.rs`, `statements/restore.rs`
+//! and `statements/repository.rs`; nothing here imports them.
 //!
 //! ## Life of a BACKUP
 //! 1. `BACKUP SNAPSHOT ...` is validated (repository, label, database, objects, properties, one job per
@@ -21,7 +23,7 @@
 
 //!
 //! ## Life of a RESTORE
-//! `restore.rs` validates the statement and the overwrite rules (`restore_check.rs`) without changing
+//! `statements/restore.rs` validates the statement and the overwrite rules (`restore_check.rs`) without changing
 //! anything, creates a missing target database, persists the job (`restore_job.rs`) and starts its
 //! thread (`restore_runner.rs`), which stages the files, then commits the tables, their segments and
 //! the FINISHED record in one transaction. Before that commit nothing visible changed.

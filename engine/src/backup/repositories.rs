@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 pub(crate) const REPOSITORY_RECORD: &str = "repository";
+/// The newest repository record format this build writes and reads.
+pub(crate) const REPOSITORY_FORMAT_VERSION: u32 = 1;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct RepositoryRecord {

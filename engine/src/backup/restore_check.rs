@@ -1,4 +1,4 @@
-//! The restore rules for one table (spec section 6): whether an existing table may be overwritten by a
+//! The restore rules for one table (StarRocks' restore rules, documented in the README's Restore section): whether an existing table may be overwritten by a
 //! snapshot table (schema match, checked in the spec's order, first difference reported with
 //! StarRocks' text), and the target definition the restore commits: a new table with fresh ids, or the
 //! existing table with replaced and added partitions.

@@ -1,7 +1,7 @@
 //! RESTORE of views and SQL functions: which ones a RESTORE brings back, under which names, and how
 //! they land in the target database.
 //!
-//! Rules (spec section 6; StarRocks 3.4): without ON every view and function of the snapshot is
+//! Rules (StarRocks 3.4's, as `../shared/spec/starrocks-semantics.md` gives them and the README's Restore section documents): without ON every view and function of the snapshot is
 //! restored; `ON (VIEW v [AS v2], ALL VIEWS, FUNCTION f [AS f2], ALL FUNCTIONS, ...)` picks them (an
 //! alias of a function renames all its overloads). Functions are restored before tables and views
 //! (they commit together, in one transaction with the tables). A restored function replaces the

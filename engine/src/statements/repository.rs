@@ -8,7 +8,7 @@ use tessera_backup::Repository;
 use tessera_storage::Transaction;
 
 use crate::backup::manager::RepositoryEntry;
-use crate::backup::repositories::{RepositoryRecord, REPOSITORY_RECORD};
+use crate::backup::repositories::{RepositoryRecord, REPOSITORY_FORMAT_VERSION, REPOSITORY_RECORD};
 use crate::context::Ctx;
 use crate::error::{EngineError, Result};
 use crate::result::{nullable_table, StatementResult};
@@ -37,7 +37,7 @@ pub(crate) fn create_repository(
     let repository = Repository::open(name, location, read_only, shared.store.dir(), now_ms())
         .map_err(crate::backup::manager::backup_error)?;
     let record = RepositoryRecord {
-        format: 1,
+        format: REPOSITORY_FORMAT_VERSION,
         id: shared.store.allocate_id()?,
         name: name.to_string(),
         location: location.trim_end_matches('/').to_string(),
