@@ -13,7 +13,8 @@ use crate::backup::manager::BackupManager;
 use crate::backup::{JobSummary, RestoreSummary};
 use crate::datafusion_adapter::context::base_state;
 use crate::error::{EngineError, Result};
-use crate::partition_scheduler::{Clock, PartitionScheduler};
+use crate::partition_scheduler::Clock;
+use crate::periodic::PeriodicThread;
 use crate::session::Session;
 
 /// How to open a database.
@@ -123,9 +124,9 @@ pub(crate) struct Shared {
     /// See [`Options::insert_chunk_rows`].
     pub(crate) insert_chunk_rows: usize,
     /// The dynamic partition thread; stopped first when the database closes (it holds the store).
-    partition_scheduler: PartitionScheduler,
+    partition_scheduler: PeriodicThread,
     /// The materialized view refresh thread; stopped with the partition thread.
-    refresh_scheduler: parking_lot::Mutex<crate::materialized::scheduler::RefreshScheduler>,
+    refresh_scheduler: parking_lot::Mutex<PeriodicThread>,
     /// Kept so that a temporary database's directory lives as long as the database.
     _temp_dir: Option<tempfile::TempDir>,
 }
@@ -178,7 +179,7 @@ impl Database {
         if let Err(e) = crate::partition_scheduler::run_pass(&store, &ddl, &options.clock) {
             log::warn!("dynamic partitioning at open: {e}");
         }
-        let partition_scheduler = PartitionScheduler::start(
+        let partition_scheduler = crate::partition_scheduler::start(
             store.clone(),
             ddl.clone(),
             options.clock.clone(),
@@ -200,7 +201,7 @@ impl Database {
                 rebuild_rollups: options.rebuild_rollups,
                 insert_chunk_rows: options.insert_chunk_rows.max(1),
                 partition_scheduler,
-                refresh_scheduler: parking_lot::Mutex::new(crate::materialized::scheduler::RefreshScheduler::none()),
+                refresh_scheduler: parking_lot::Mutex::new(PeriodicThread::none()),
                 _temp_dir: temp_dir,
             }),
         };
@@ -209,7 +210,7 @@ impl Database {
         if options.rebuild_rollups {
             crate::materialized::rollup::rebuild_stale_logged(&database.shared);
         }
-        let scheduler = crate::materialized::scheduler::RefreshScheduler::start(
+        let scheduler = crate::materialized::scheduler::start(
             Arc::downgrade(&database.shared),
             options.materialized_view_refresh_interval,
         );

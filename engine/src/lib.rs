@@ -77,6 +77,7 @@ mod error;
 mod interrupt;
 mod materialized;
 mod partition_scheduler;
+mod periodic;
 mod query;
 mod result;
 mod session;

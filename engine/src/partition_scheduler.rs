@@ -13,9 +13,7 @@
 //! - the thread holds the store, never the `Database`: closing the database stops and joins it first,
 //!   and a failing table is logged and retried at the next pass, never stopping the thread.
 
-use std::sync::mpsc::{sync_channel, RecvTimeoutError, SyncSender};
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use parking_lot::Mutex;
@@ -23,6 +21,7 @@ use tessera_storage::{Store, TableId, TableState, Transaction};
 
 use crate::catalog::dynamic_partition;
 use crate::error::Result;
+use crate::periodic::PeriodicThread;
 
 /// Where Tessera reads the current time for dynamic partitioning: milliseconds since 1970-01-01
 /// 00:00:00 UTC. [`Clock::system`] (the default) reads the system clock; tests and embedders can give
@@ -109,51 +108,12 @@ fn update_table(store: &Store, ddl: &Mutex<()>, id: TableId, now: chrono::NaiveD
     Ok(true)
 }
 
-/// The background thread; stopped (and joined) by [`PartitionScheduler::stop`] or on drop.
-pub(crate) struct PartitionScheduler {
-    stop: Option<SyncSender<()>>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl PartitionScheduler {
-    /// Starts the thread, which runs a pass every `interval` (none when `interval` is zero).
-    pub(crate) fn start(
-        store: Arc<Store>,
-        ddl: Arc<Mutex<()>>,
-        clock: Clock,
-        interval: Duration,
-    ) -> PartitionScheduler {
-        if interval.is_zero() {
-            return PartitionScheduler { stop: None, thread: None };
-        }
-        let (stop_tx, stop_rx) = sync_channel::<()>(1);
-        let thread = std::thread::Builder::new()
-            .name("tessera-dynamic-partitions".into())
-            .spawn(move || loop {
-                match stop_rx.recv_timeout(interval) {
-                    Err(RecvTimeoutError::Timeout) => {
-                        // Errors are logged per table inside the pass.
-                        let _ = run_pass(&store, &ddl, &clock);
-                    }
-                    Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
-                }
-            })
-            .map_err(|e| log::warn!("cannot start the dynamic partition thread: {e}"))
-            .ok();
-        PartitionScheduler { stop: Some(stop_tx), thread }
-    }
-
-    pub(crate) fn stop(&mut self) {
-        // Dropping the sender wakes the thread, which then ends.
-        self.stop.take();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-impl Drop for PartitionScheduler {
-    fn drop(&mut self) {
-        self.stop();
-    }
+/// Starts the background thread, which runs a pass every `interval` (none when `interval` is zero);
+/// stopped (and joined) by `PeriodicThread::stop` or on drop.
+pub(crate) fn start(store: Arc<Store>, ddl: Arc<Mutex<()>>, clock: Clock, interval: Duration) -> PeriodicThread {
+    PeriodicThread::start("tessera-dynamic-partitions", interval, move || {
+        // Errors are logged per table inside the pass.
+        let _ = run_pass(&store, &ddl, &clock);
+        true
+    })
 }
