@@ -106,8 +106,14 @@ impl JobRecord for BackupJobRecord {
     fn state(&self) -> BackupState {
         self.state
     }
+    fn set_state(&mut self, state: BackupState) {
+        self.state = state;
+    }
     fn is_done(&self) -> bool {
         self.state.is_done()
+    }
+    fn timeout_status(&self) -> String {
+        STATUS_TIMEOUT.to_string()
     }
 }
 

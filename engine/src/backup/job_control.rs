@@ -19,6 +19,8 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tessera_storage::{Store, Transaction};
 
+use tessera_backup::timestamp::now_ms;
+
 use super::backup_job::common_error;
 use crate::error::{EngineError, Result};
 
@@ -36,8 +38,11 @@ pub(crate) trait JobRecord: Clone + Serialize + DeserializeOwned + Send + 'stati
     fn database(&self) -> &str;
     fn repository(&self) -> &str;
     fn state(&self) -> Self::State;
+    fn set_state(&mut self, state: Self::State);
     /// FINISHED or CANCELLED.
     fn is_done(&self) -> bool;
+    /// The status of this job when it runs out of time, as StarRocks words it for its kind.
+    fn timeout_status(&self) -> String;
 
     fn encode(&self) -> Vec<u8> {
         serde_json::to_vec(self).expect("a job record is plain data with string keys: encoding it cannot fail")
@@ -109,6 +114,38 @@ impl<R: JobRecord> JobControl<R> {
     /// Why the job was asked to stop, if it was.
     pub(crate) fn cancel_reason(&self) -> Option<String> {
         self.cancel.lock().clone()
+    }
+
+    /// Stops the job (`Err` with the status it ends with) if it was cancelled or has run past
+    /// `deadline_ms`.
+    pub(crate) fn check(&self, deadline_ms: i64) -> std::result::Result<(), String> {
+        if let Some(reason) = self.cancel_reason() {
+            return Err(common_error(&reason));
+        }
+        if now_ms() > deadline_ms {
+            return Err(self.record.lock().timeout_status());
+        }
+        Ok(())
+    }
+
+    /// Moves the job to `state` (with `change`), saves it, tells `hook`, then [`JobControl::check`]s:
+    /// so a job can be cancelled in every state.
+    pub(crate) fn enter(
+        &self,
+        store: &Store,
+        state: R::State,
+        change: impl FnOnce(&mut R),
+        hook: Option<&(dyn Fn(u64, R::State) + Send + Sync)>,
+        deadline_ms: i64,
+    ) -> std::result::Result<(), String> {
+        self.update(store, |r| {
+            r.set_state(state);
+            change(r);
+        })?;
+        if let Some(hook) = hook {
+            hook(self.id(), state);
+        }
+        self.check(deadline_ms)
     }
 
     /// Applies `change` to the record and saves it: durably when the job has ended, otherwise without

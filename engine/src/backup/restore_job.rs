@@ -112,8 +112,14 @@ impl JobRecord for RestoreJobRecord {
     fn state(&self) -> RestoreState {
         self.state
     }
+    fn set_state(&mut self, state: RestoreState) {
+        self.state = state;
+    }
     fn is_done(&self) -> bool {
         self.state.is_done()
+    }
+    fn timeout_status(&self) -> String {
+        timeout_status(&self.label)
     }
 }
 

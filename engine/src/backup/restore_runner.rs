@@ -29,7 +29,7 @@ use tessera_storage::{
 use super::backup_job::{common_error, STATUS_OK};
 use super::job_control::JobRecord;
 use super::restore_check::plan as plan_table;
-use super::restore_job::{timeout_status, RestoreJob, RestoreJobRecord, RestoreState, RESTORE_JOB_RECORD};
+use super::restore_job::{RestoreJob, RestoreJobRecord, RestoreState, RESTORE_JOB_RECORD};
 
 /// One table of the job: the snapshot definition (restricted to the selected partitions) and the name
 /// it is restored under.
@@ -140,7 +140,7 @@ fn end_cancelled(store: &Store, job: &RestoreJob, ddl: &Mutex<()>, marked: &[Tab
     }
 }
 
-/// Moves the job to `state`, persists it, then honours a cancel or a timeout.
+/// [`JobControl::enter`](super::job_control::JobControl::enter) with the plan's hook and deadline.
 fn enter(
     store: &Store,
     job: &RestoreJob,
@@ -148,23 +148,11 @@ fn enter(
     state: RestoreState,
     change: impl FnOnce(&mut RestoreJobRecord),
 ) -> Result<(), String> {
-    job.update(store, |r| {
-        r.state = state;
-        change(r);
-    })?;
-    tell_hook(job, plan, state);
-    check(job, plan)
+    job.enter(store, state, change, plan.hook.as_ref().map(|h| &*h.0), plan.deadline_ms)
 }
 
-/// Stops the job if it was cancelled or has run out of time.
 fn check(job: &RestoreJob, plan: &RestorePlan) -> Result<(), String> {
-    if let Some(reason) = job.cancel_reason() {
-        return Err(common_error(&reason));
-    }
-    if now_ms() > plan.deadline_ms {
-        return Err(timeout_status(&job.record.lock().label));
-    }
-    Ok(())
+    job.check(plan.deadline_ms)
 }
 
 /// Each data file the job needs once (by checksum), with its size.

@@ -11,7 +11,7 @@ use tessera_backup::{Manifest, ManifestTable, ManifestTablet, Repository, MANIFE
 use tessera_storage::{Store, TableDef, TabletSnapshot};
 
 use super::backup_job::BackupJob;
-use super::backup_job::{common_error, BackupJobRecord, BackupState, STATUS_OK, STATUS_TIMEOUT};
+use super::backup_job::{common_error, BackupJobRecord, BackupState, STATUS_OK};
 
 /// Everything a job needs, fixed at submission.
 pub(crate) struct JobPlan {
@@ -88,8 +88,7 @@ fn distinct_files(plan: &JobPlan) -> BTreeMap<String, (PathBuf, u64)> {
     files
 }
 
-/// Moves the job to `state` (with `change`), persists it, tells the hook, and then honours a cancel or a
-/// timeout: so a job can be cancelled in every state.
+/// [`JobControl::enter`](super::job_control::JobControl::enter) with the plan's hook and deadline.
 fn enter(
     store: &Store,
     job: &BackupJob,
@@ -97,26 +96,11 @@ fn enter(
     state: BackupState,
     change: impl FnOnce(&mut BackupJobRecord),
 ) -> Result<(), String> {
-    job.update(store, |r| {
-        r.state = state;
-        change(r);
-    })?;
-    if let Some(hook) = &plan.hook {
-        let id = job.record.lock().id;
-        (hook.0)(id, state);
-    }
-    check(job, plan)
+    job.enter(store, state, change, plan.hook.as_ref().map(|h| &*h.0), plan.deadline_ms)
 }
 
-/// Stops the job if it was cancelled or has run out of time.
 fn check(job: &BackupJob, plan: &JobPlan) -> Result<(), String> {
-    if let Some(reason) = job.cancel_reason() {
-        return Err(common_error(&reason));
-    }
-    if now_ms() > plan.deadline_ms {
-        return Err(STATUS_TIMEOUT.to_string());
-    }
-    Ok(())
+    job.check(plan.deadline_ms)
 }
 
 fn steps(
