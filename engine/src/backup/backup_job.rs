@@ -106,6 +106,12 @@ impl JobRecord for BackupJobRecord {
     fn state(&self) -> BackupState {
         self.state
     }
+    fn label(&self) -> &str {
+        &self.label
+    }
+    fn is_cancelled(&self) -> bool {
+        self.state == BackupState::Cancelled
+    }
     fn set_state(&mut self, state: BackupState) {
         self.state = state;
     }

@@ -38,9 +38,11 @@ pub(crate) trait JobRecord: Clone + Serialize + DeserializeOwned + Send + 'stati
     fn database(&self) -> &str;
     fn repository(&self) -> &str;
     fn state(&self) -> Self::State;
+    fn label(&self) -> &str;
     fn set_state(&mut self, state: Self::State);
     /// FINISHED or CANCELLED.
     fn is_done(&self) -> bool;
+    fn is_cancelled(&self) -> bool;
     /// The status of this job when it runs out of time, as StarRocks words it for its kind.
     fn timeout_status(&self) -> String;
 

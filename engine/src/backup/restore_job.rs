@@ -112,6 +112,12 @@ impl JobRecord for RestoreJobRecord {
     fn state(&self) -> RestoreState {
         self.state
     }
+    fn label(&self) -> &str {
+        &self.label
+    }
+    fn is_cancelled(&self) -> bool {
+        self.state == RestoreState::Cancelled
+    }
     fn set_state(&mut self, state: RestoreState) {
         self.state = state;
     }

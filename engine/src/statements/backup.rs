@@ -10,7 +10,7 @@ use tessera_storage::{TableDef, Transaction};
 
 use crate::backup::backup_job::BackupJob;
 use crate::backup::backup_job::{BackupJobRecord, BackupState, JOB_FORMAT_VERSION, JOB_RECORD, STATUS_OK};
-use crate::backup::job_control::JobRecord;
+use crate::backup::job_control::{JobControl, JobRecord};
 use crate::backup::manager::backup_error;
 use crate::backup::runner::{self, JobPlan};
 use crate::catalog::resolve;
@@ -332,15 +332,7 @@ fn time(ms: Option<i64>) -> Option<String> {
 }
 
 pub(crate) fn show_backup(ctx: &Ctx, database: Option<&str>) -> Result<StatementResult> {
-    let shared = ctx.shared.clone();
-    let latest = shared.backups.latest_backups();
-    let jobs: Vec<BackupJobRecord> = match database {
-        Some(name) => {
-            resolve::database(&shared.store.snapshot(), name)?;
-            latest.get(name).map(|j| j.snapshot()).into_iter().collect()
-        }
-        None => latest.values().map(|j| j.snapshot()).collect(),
-    };
+    let jobs = shown_jobs(ctx, ctx.shared.backups.latest_backups(), database)?;
     let rows = jobs
         .iter()
         .map(|r| {
@@ -392,25 +384,52 @@ pub(crate) fn show_backup(ctx: &Ctx, database: Option<&str>) -> Result<Statement
 }
 
 pub(crate) fn cancel_backup(ctx: &Ctx, database: Option<&str>) -> Result<StatementResult> {
+    let latest = ctx.shared.backups.latest_backups();
+    cancel_job(ctx, latest, database, "No backup job is currently running", |_| "user cancelled".to_string())
+}
+
+/// The records SHOW BACKUP / SHOW RESTORE list (`latest`: the slots holding that kind): the slot of
+/// `database`, which must exist, or every database's.
+pub(super) fn shown_jobs<R: JobRecord>(
+    ctx: &Ctx,
+    latest: BTreeMap<String, Arc<JobControl<R>>>,
+    database: Option<&str>,
+) -> Result<Vec<R>> {
+    Ok(match database {
+        Some(name) => {
+            resolve::database(&ctx.shared.store.snapshot(), name)?;
+            latest.get(name).map(|j| j.snapshot()).into_iter().collect()
+        }
+        None => latest.values().map(|j| j.snapshot()).collect(),
+    })
+}
+
+/// CANCEL BACKUP / CANCEL RESTORE: asks the job in the database's slot (`latest`: the slots holding
+/// that kind) to stop with `reason`, and returns once it has.
+pub(super) fn cancel_job<R: JobRecord>(
+    ctx: &Ctx,
+    latest: BTreeMap<String, Arc<JobControl<R>>>,
+    database: Option<&str>,
+    none_running: &str,
+    reason: impl FnOnce(R::State) -> String,
+) -> Result<StatementResult> {
     let name = ctx.resolve_database(database)?;
-    let shared = ctx.shared.clone();
-    let Some(job) = shared.backups.latest_backups().get(&name).cloned() else {
+    let Some(job) = latest.get(&name).cloned() else {
         // The slot is looked up first so that a job of a database dropped meanwhile can be cancelled.
-        resolve::database(&shared.store.snapshot(), &name)?;
-        return Err(EngineError::NotFound("No backup job is currently running".into()));
+        resolve::database(&ctx.shared.store.snapshot(), &name)?;
+        return Err(EngineError::NotFound(none_running.into()));
     };
-    if let Err(record) = job.request_cancel(|_| "user cancelled".to_string()) {
-        return Err(EngineError::Conflict(format!(
+    let cannot = |record: R| {
+        EngineError::Conflict(format!(
             "Failed to cancel job: Job with label {} can not be cancelled. state: {}",
-            record.label, record.state
-        )));
-    }
+            record.label(),
+            record.state()
+        ))
+    };
+    job.request_cancel(reason).map_err(cannot)?;
     let record = job.wait();
-    if record.state != BackupState::Cancelled {
-        return Err(EngineError::Conflict(format!(
-            "Failed to cancel job: Job with label {} can not be cancelled. state: {}",
-            record.label, record.state
-        )));
+    if !record.is_cancelled() {
+        return Err(cannot(record));
     }
     Ok(StatementResult::ok())
 }

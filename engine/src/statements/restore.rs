@@ -448,15 +448,7 @@ fn time(ms: Option<i64>) -> Option<String> {
 }
 
 pub(crate) fn show_restore(ctx: &Ctx, database: Option<&str>) -> Result<StatementResult> {
-    let shared = ctx.shared.clone();
-    let latest = shared.backups.latest_restores();
-    let jobs: Vec<RestoreJobRecord> = match database {
-        Some(name) => {
-            crate::catalog::resolve::database(&shared.store.snapshot(), name)?;
-            latest.get(name).map(|j| j.snapshot()).into_iter().collect()
-        }
-        None => latest.values().map(|j| j.snapshot()).collect(),
-    };
+    let jobs = super::backup::shown_jobs(ctx, ctx.shared.backups.latest_restores(), database)?;
     let rows = jobs
         .iter()
         .map(|r| {
@@ -516,27 +508,8 @@ pub(crate) fn show_restore(ctx: &Ctx, database: Option<&str>) -> Result<Statemen
 }
 
 pub(crate) fn cancel_restore(ctx: &Ctx, database: Option<&str>) -> Result<StatementResult> {
-    let name = ctx.resolve_database(database)?;
-    let shared = ctx.shared.clone();
-    let Some(job) = shared.backups.latest_restores().get(&name).cloned() else {
-        // The slot is looked up first so that a job of a database dropped meanwhile can be cancelled.
-        crate::catalog::resolve::database(&shared.store.snapshot(), &name)?;
-        return Err(EngineError::NotFound("No restore is currently running".into()));
-    };
-    if let Err(record) = job.request_cancel(user_cancelled) {
-        return Err(EngineError::Conflict(format!(
-            "Failed to cancel job: Job with label {} can not be cancelled. state: {}",
-            record.label, record.state
-        )));
-    }
-    let record = job.wait();
-    if record.state != RestoreState::Cancelled {
-        return Err(EngineError::Conflict(format!(
-            "Failed to cancel job: Job with label {} can not be cancelled. state: {}",
-            record.label, record.state
-        )));
-    }
-    Ok(StatementResult::ok())
+    let latest = ctx.shared.backups.latest_restores();
+    super::backup::cancel_job(ctx, latest, database, "No restore is currently running", user_cancelled)
 }
 
 #[cfg(test)]
