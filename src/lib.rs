@@ -33,7 +33,7 @@
 /// ([`Session::register_scalar_function`]) with its types.
 pub use tessera_engine::datafusion;
 pub use tessera_engine::{
-    BackupState, Clock, Database, EngineError, InterruptHandle, JobHook, JobSummary, Options, ProgressHandle,
+    BackupState, BackupSummary, Clock, Database, EngineError, InterruptHandle, JobHook, Options, ProgressHandle,
     RestoreHook, RestoreState, RestoreSummary, Result, ScanReport, SegmentCacheStats, Session, StatementResult,
     StoreOptions,
 };

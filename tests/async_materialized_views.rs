@@ -141,7 +141,7 @@ fn backup_and_restore_of_materialized_views() {
         .unwrap();
     let backup = |sql: &str| {
         let result = db.session().execute_one(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
-        let job = db.wait_for_job(result.job.unwrap()).unwrap();
+        let job = db.wait_for_backup(result.job.unwrap()).unwrap();
         assert_eq!(job.state, tessera::BackupState::Finished, "{}", job.status);
     };
     let restore = |sql: &str| {

@@ -101,19 +101,19 @@ fn unchanged_data_is_stored_once_and_changes_store_only_new_files() {
             ))
             .unwrap();
     }
-    let first = db.wait_for_job(start_backup(&db, "BACKUP SNAPSHOT d.full1 TO r")).unwrap();
+    let first = db.wait_for_backup(start_backup(&db, "BACKUP SNAPSHOT d.full1 TO r")).unwrap();
     assert_eq!(first.state, BackupState::Finished, "{}", first.status);
     assert_eq!(first.files_deduplicated, 0);
     let stored = files_under(&repo_root(location.path(), "r").join("data"));
     assert_eq!(stored.len() as u64, first.files_total);
 
-    let second = db.wait_for_job(start_backup(&db, "BACKUP SNAPSHOT d.full2 TO r")).unwrap();
+    let second = db.wait_for_backup(start_backup(&db, "BACKUP SNAPSHOT d.full2 TO r")).unwrap();
     assert_eq!(second.state, BackupState::Finished, "{}", second.status);
     assert_eq!(second.files_deduplicated, second.files_total, "an unchanged database stores no new data file");
     assert_eq!(files_under(&repo_root(location.path(), "r").join("data")), stored);
 
     db.session().execute("INSERT INTO d.t VALUES (99999, 'new')").unwrap();
-    let third = db.wait_for_job(start_backup(&db, "BACKUP SNAPSHOT d.full3 TO r")).unwrap();
+    let third = db.wait_for_backup(start_backup(&db, "BACKUP SNAPSHOT d.full3 TO r")).unwrap();
     assert_eq!(third.files_total - third.files_deduplicated, 1, "only the new segment is stored");
     assert_eq!(files_under(&repo_root(location.path(), "r").join("data")).len(), stored.len() + 1);
 
@@ -161,7 +161,7 @@ fn a_backup_taken_during_inserts_holds_exactly_whole_batches_up_to_its_pin() {
     std::thread::sleep(Duration::from_millis(200));
     stop.store(true, Ordering::Relaxed);
     writer.join().unwrap();
-    let summary = db.wait_for_job(job).unwrap();
+    let summary = db.wait_for_backup(job).unwrap();
     assert_eq!(summary.state, BackupState::Finished, "{}", summary.status);
     let manifest = &manifests(location.path(), "r", "during")[0];
     let rows = manifest_rows(manifest);
@@ -186,12 +186,12 @@ fn slow_options() -> Options {
 
 fn wait_for_state(db: &Database, job: u64, state: BackupState) {
     for _ in 0..6000 {
-        if db.job(job).unwrap().state == state {
+        if db.backup_job(job).unwrap().state == state {
             return;
         }
         std::thread::sleep(Duration::from_millis(10));
     }
-    panic!("job {job} never reached {state}: {:?}", db.job(job));
+    panic!("job {job} never reached {state}: {:?}", db.backup_job(job));
 }
 
 #[test]
@@ -203,9 +203,9 @@ fn cancel_while_uploading_removes_what_the_job_wrote() {
     db.session().execute("INSERT INTO d.t SELECT value, 'x' FROM generate_series(1, 200)").unwrap();
     let job = start_backup(&db, "BACKUP SNAPSHOT d.cancelled TO r");
     wait_for_state(&db, job, BackupState::Uploading);
-    wait_until("the first uploaded file", || db.job(job).unwrap().files_done > 0);
+    wait_until("the first uploaded file", || db.backup_job(job).unwrap().files_done > 0);
     db.session().execute("USE d; CANCEL BACKUP").unwrap();
-    let summary = db.job(job).unwrap();
+    let summary = db.backup_job(job).unwrap();
     assert_eq!(summary.state, BackupState::Cancelled, "CANCEL is synchronous");
     assert_eq!(summary.status, "[COMMON_ERROR, msg: user cancelled]");
     assert!(summary.files_done > 0 && summary.files_done < summary.files_total, "{summary:?}");
@@ -213,7 +213,7 @@ fn cancel_while_uploading_removes_what_the_job_wrote() {
     assert!(files_under(&repo_root(location.path(), "r").join("snapshots")).is_empty());
     assert!(files_under(&data.path().join("snapshots")).is_empty(), "the hard-link snapshot is released");
     // The label can be used again.
-    let again = db.wait_for_job(start_backup(&db, "BACKUP SNAPSHOT d.cancelled TO r")).unwrap();
+    let again = db.wait_for_backup(start_backup(&db, "BACKUP SNAPSHOT d.cancelled TO r")).unwrap();
     assert_eq!(again.state, BackupState::Finished, "{}", again.status);
 }
 
@@ -241,7 +241,7 @@ fn one_job_per_database_and_no_drop_while_running() {
         ["UPLOAD_SNAPSHOT", "UPLOADING", "SNAPSHOTING", "SAVE_META", "UPLOAD_INFO"].contains(&state.as_str()),
         "{state}"
     );
-    assert_eq!(db.wait_for_job(job).unwrap().state, BackupState::Finished);
+    assert_eq!(db.wait_for_backup(job).unwrap().state, BackupState::Finished);
 }
 
 #[test]
@@ -256,7 +256,7 @@ fn compaction_and_deletes_do_not_disturb_a_running_backup() {
     let job = start_backup(&db, "BACKUP SNAPSHOT d.held TO r");
     assert!(db.compact().unwrap() > 0);
     db.session().execute("DELETE FROM d.t WHERE k >= 0").unwrap();
-    let summary = db.wait_for_job(job).unwrap();
+    let summary = db.wait_for_backup(job).unwrap();
     assert_eq!(summary.state, BackupState::Finished, "{}", summary.status);
     let manifest = &manifests(location.path(), "r", "held")[0];
     assert_eq!(manifest_rows(manifest), 6);
@@ -282,7 +282,7 @@ fn repository_locations_are_checked() {
     let location = tempfile::tempdir().unwrap();
     setup(&db, location.path());
     db.session().execute("INSERT INTO d.t VALUES (1, 'a')").unwrap();
-    db.wait_for_job(start_backup(&db, "BACKUP SNAPSHOT d.kept TO r")).unwrap();
+    db.wait_for_backup(start_backup(&db, "BACKUP SNAPSHOT d.kept TO r")).unwrap();
     db.session().execute("DROP REPOSITORY r").unwrap();
     db.session().execute(&format!("CREATE REPOSITORY r2 ON LOCATION '{}'", location.path().display())).unwrap();
     let shown = db.session().execute_one("SHOW SNAPSHOT ON r2").unwrap();
@@ -306,7 +306,7 @@ fn closing_the_database_cancels_running_jobs_and_reopen_reports_them() {
         job
     };
     let db = Database::open(data.path()).unwrap();
-    let summary = db.job(job).unwrap();
+    let summary = db.backup_job(job).unwrap();
     assert_eq!(summary.state, BackupState::Cancelled);
     assert!(summary.status.contains("the database was closed"), "{}", summary.status);
     assert!(files_under(&repo_root(location.path(), "r").join("data")).is_empty());
@@ -343,14 +343,14 @@ fn a_job_interrupted_by_sigkill_is_cancelled_on_reopen() {
     std::thread::sleep(Duration::from_millis(200));
     eprintln!("{}", child.kill());
     let db = Database::open(data.path()).unwrap();
-    let summary = db.job(job).unwrap();
+    let summary = db.backup_job(job).unwrap();
     assert_eq!(summary.state, BackupState::Cancelled);
     assert!(summary.status.contains("Tessera stopped while the job was in state UPLOADING"), "{}", summary.status);
     assert!(files_under(&repo_root(location.path(), "r").join("data")).is_empty(), "leftovers removed");
     let shown = db.session().execute_one("SHOW SNAPSHOT ON r").unwrap();
     assert_eq!(shown.num_rows(), 0, "no half-snapshot is reported");
     // The database is usable and a new backup works.
-    let again = db.wait_for_job(start_backup(&db, "BACKUP SNAPSHOT d.killed TO r")).unwrap();
+    let again = db.wait_for_backup(start_backup(&db, "BACKUP SNAPSHOT d.killed TO r")).unwrap();
     assert_eq!(again.state, BackupState::Finished, "{}", again.status);
 }
 
@@ -361,9 +361,9 @@ fn a_damaged_manifest_is_not_reported_as_usable_and_protects_data_from_collectio
     let db = Database::open(data.path()).unwrap();
     setup(&db, location.path());
     db.session().execute("INSERT INTO d.t VALUES (1, 'a')").unwrap();
-    db.wait_for_job(start_backup(&db, "BACKUP SNAPSHOT d.one TO r")).unwrap();
+    db.wait_for_backup(start_backup(&db, "BACKUP SNAPSHOT d.one TO r")).unwrap();
     db.session().execute("INSERT INTO d.t VALUES (2, 'b')").unwrap();
-    db.wait_for_job(start_backup(&db, "BACKUP SNAPSHOT d.two TO r")).unwrap();
+    db.wait_for_backup(start_backup(&db, "BACKUP SNAPSHOT d.two TO r")).unwrap();
     let manifest = files_under(&repo_root(location.path(), "r").join("snapshots/one")).into_iter().next().unwrap();
     let timestamp = manifest.file_name().unwrap().to_string_lossy().replace(".manifest.json", "");
     std::fs::write(&manifest, b"{ truncated").unwrap();
@@ -392,7 +392,7 @@ fn a_job_that_runs_out_of_time_ends_with_the_timeout_status() {
     let db = Database::open_with(data.path(), options).unwrap();
     setup(&db, location.path());
     db.session().execute("INSERT INTO d.t SELECT value, 'x' FROM generate_series(1, 200)").unwrap();
-    let summary = db.wait_for_job(start_backup(&db, "BACKUP SNAPSHOT d.slow TO r")).unwrap();
+    let summary = db.wait_for_backup(start_backup(&db, "BACKUP SNAPSHOT d.slow TO r")).unwrap();
     assert_eq!(summary.state, BackupState::Cancelled);
     assert_eq!(summary.status, "[TIMEOUT, msg: ]");
     assert!(files_under(&repo_root(location.path(), "r").join("data")).is_empty(), "uploaded files are removed");
@@ -428,15 +428,15 @@ fn a_job_can_be_cancelled_in_every_state() {
         db.session().execute("INSERT INTO d.t VALUES (1, 'a'), (2, 'b')").unwrap();
         let job = start_backup(&db, "BACKUP SNAPSHOT d.held TO r");
         assert_eq!(arrived_rx.recv_timeout(Duration::from_secs(30)).unwrap(), job);
-        assert_eq!(db.job(job).unwrap().state, target, "SHOW BACKUP reports the state the job is in");
+        assert_eq!(db.backup_job(job).unwrap().state, target, "SHOW BACKUP reports the state the job is in");
         let canceller = {
             let db = db.clone();
             std::thread::spawn(move || db.session().execute("CANCEL BACKUP FROM d").map(|_| ()))
         };
-        wait_until("CANCEL BACKUP to be requested", || db.job(job).unwrap().cancel_requested);
+        wait_until("CANCEL BACKUP to be requested", || db.backup_job(job).unwrap().cancel_requested);
         release_tx.send(()).unwrap();
         canceller.join().unwrap().unwrap_or_else(|e| panic!("cancel in {target}: {e}"));
-        let summary = db.job(job).unwrap();
+        let summary = db.backup_job(job).unwrap();
         assert_eq!(summary.state, BackupState::Cancelled, "cancel in {target}");
         assert_eq!(summary.status, "[COMMON_ERROR, msg: user cancelled]");
         assert!(files_under(&repo_root(location.path(), "r").join("data")).is_empty(), "cancel in {target}");
@@ -456,7 +456,7 @@ fn a_job_of_a_dropped_database_can_still_be_cancelled() {
     wait_for_state(&db, job, BackupState::Uploading);
     db.session().execute("DROP DATABASE d").unwrap();
     db.session().execute("CANCEL BACKUP FROM d").unwrap();
-    assert_eq!(db.job(job).unwrap().state, BackupState::Cancelled);
+    assert_eq!(db.backup_job(job).unwrap().state, BackupState::Cancelled);
     let err = db.session().execute("CANCEL BACKUP FROM d").unwrap_err().to_string();
     assert!(err.contains("can not be cancelled. state: CANCELLED"), "{err}");
 }
@@ -485,7 +485,7 @@ fn temporary_files_of_a_killed_copy_are_removed_and_a_live_ones_kept() {
     setup(&db, location.path());
     db.session().execute("INSERT INTO d.t VALUES (1, 'a')").unwrap();
     assert_eq!(
-        db.wait_for_job(start_backup(&db, "BACKUP SNAPSHOT d.first TO r")).unwrap().state,
+        db.wait_for_backup(start_backup(&db, "BACKUP SNAPSHOT d.first TO r")).unwrap().state,
         BackupState::Finished
     );
     let folder = repo_root(location.path(), "r").join("data/ab");
@@ -495,7 +495,7 @@ fn temporary_files_of_a_killed_copy_are_removed_and_a_live_ones_kept() {
     let live = folder.join(format!("{}.parquet.tmp-{}-7", "ab".repeat(32), std::process::id()));
     db.session().execute("INSERT INTO d.t VALUES (2, 'b')").unwrap();
     assert_eq!(
-        db.wait_for_job(start_backup(&db, "BACKUP SNAPSHOT d.second TO r")).unwrap().state,
+        db.wait_for_backup(start_backup(&db, "BACKUP SNAPSHOT d.second TO r")).unwrap().state,
         BackupState::Finished
     );
     let kept_snapshot = repo_root(location.path(), "r").join("snapshots/second");

@@ -129,7 +129,7 @@ fn a_damaged_table_is_repaired_by_restore_and_cannot_be_backed_up() {
         let db = Database::open(dir.path()).unwrap();
         db.session().execute(&format!("CREATE REPOSITORY r ON LOCATION '{}'", repo.path().display())).unwrap();
         let job = db.session().execute_one("BACKUP SNAPSHOT d.good TO r").unwrap().job.unwrap();
-        assert_eq!(db.wait_for_job(job).unwrap().state, tessera::BackupState::Finished);
+        assert_eq!(db.wait_for_backup(job).unwrap().state, tessera::BackupState::Finished);
         db.close().unwrap();
     }
     // Flip one byte in place: the repository (another filesystem or not) keeps its own good copy only

@@ -270,7 +270,7 @@ fn restored_tables_keep_their_old_partitions_until_dynamic_partitioning_is_turne
     session.execute("INSERT INTO d.daily VALUES ('2020-03-25', 1), ('2020-03-26', 2)").expect("insert");
     session.execute(&format!("CREATE REPOSITORY r ON LOCATION '{}'", repo.path().display())).expect("repository");
     let job = session.execute_one("BACKUP SNAPSHOT d.s TO r ON (daily)").expect("backup").job.expect("job");
-    assert_eq!(db.wait_for_job(job).expect("job").state, tessera::BackupState::Finished);
+    assert_eq!(db.wait_for_backup(job).expect("job").state, tessera::BackupState::Finished);
 
     // A month later, the old data is restored under another name.
     clock.set("2020-04-25 10:00:00");

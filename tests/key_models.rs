@@ -240,7 +240,7 @@ fn random_steps_match_the_model(model: Model, seed: u64) {
     let mut session = db.session();
     session.execute(&format!("CREATE REPOSITORY r ON LOCATION '{}'", repo.path().display())).expect("repository");
     let job = session.execute_one("BACKUP SNAPSHOT d.s TO r ON (TABLE t)").unwrap().job.unwrap();
-    assert_eq!(db.wait_for_job(job).unwrap().state, BackupState::Finished);
+    assert_eq!(db.wait_for_backup(job).unwrap().state, BackupState::Finished);
     drop(session);
 
     // Restore into another directory under another name, then keep writing there.

@@ -48,7 +48,7 @@ fn setup(db: &Database, repo_location: &Path) {
         .unwrap();
     db.session().execute("INSERT INTO d.t SELECT value, 'x' FROM generate_series(1, 300)").unwrap();
     let job = db.session().execute_one("BACKUP SNAPSHOT d.s TO r").unwrap().job.expect("BACKUP returns its job");
-    let done = db.wait_for_job(job).unwrap();
+    let done = db.wait_for_backup(job).unwrap();
     assert_eq!(done.state, tessera::BackupState::Finished, "{}", done.status);
     db.session().execute("INSERT INTO d.t VALUES (1000, 'new'), (1001, 'new'), (1002, 'new'), (1003, 'new'), (1004, 'new'); DROP TABLE d.u").unwrap();
 }

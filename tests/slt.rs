@@ -172,7 +172,7 @@ impl Harness {
             let result = session
                 .execute_one(&format!("BACKUP DATABASE `{name}` SNAPSHOT {label} TO round_trip"))
                 .map_err(|e| fail("BACKUP", e.to_string()))?;
-            let job = db.wait_for_job(result.job.unwrap_or_default()).map_err(|e| fail("BACKUP", e.to_string()))?;
+            let job = db.wait_for_backup(result.job.unwrap_or_default()).map_err(|e| fail("BACKUP", e.to_string()))?;
             if job.state != tessera::BackupState::Finished {
                 return Err(fail("BACKUP", job.status));
             }
@@ -249,7 +249,7 @@ impl sqllogictest::DB for Harness {
             if db.restore_job(job).is_some() {
                 db.wait_for_restore(job).map_err(|e| SltError(e.to_string()))?;
             } else {
-                db.wait_for_job(job).map_err(|e| SltError(e.to_string()))?;
+                db.wait_for_backup(job).map_err(|e| SltError(e.to_string()))?;
             }
         }
         let hidden: &[&str] = if head.starts_with("SHOW PARTITIONS") {

@@ -202,7 +202,7 @@ fn random_writes_keep_the_rollup_equal_to_its_query_across_reopen_and_restore() 
     let mut session = db.session();
     session.execute(&format!("CREATE REPOSITORY r ON LOCATION '{}'", repo.path().display())).unwrap();
     let job = session.execute_one("BACKUP SNAPSHOT d.s TO r").unwrap().job.unwrap();
-    assert_eq!(db.wait_for_job(job).unwrap().state, tessera::BackupState::Finished);
+    assert_eq!(db.wait_for_backup(job).unwrap().state, tessera::BackupState::Finished);
     let expected = rows(&db, &model_query("d.twin"));
     for (restore, database, base) in [
         ("RESTORE SNAPSHOT s FROM r DATABASE d AS d2", "d2", "base"),

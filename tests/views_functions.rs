@@ -122,7 +122,7 @@ fn restore_into_another_database_with_renames() {
         ))
         .unwrap();
     let backup = session.execute_one("BACKUP SNAPSHOT src.snap TO r").unwrap();
-    let job = db.wait_for_job(backup.job.unwrap()).unwrap();
+    let job = db.wait_for_backup(backup.job.unwrap()).unwrap();
     assert_eq!(job.state, tessera::BackupState::Finished, "{}", job.status);
 
     // Everything, into a new database: `src.` references now name `dst`.

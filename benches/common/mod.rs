@@ -70,7 +70,7 @@ pub fn cp_r(from: &Path, to: &Path) {
 pub fn run_backup(db: &Database, sql: &str) -> Result<(), String> {
     let result = db.session().execute_one(sql).map_err(|e| e.to_string())?;
     let job = result.job.ok_or_else(|| format!("{sql}: no job id"))?;
-    let summary = db.wait_for_job(job).map_err(|e| e.to_string())?;
+    let summary = db.wait_for_backup(job).map_err(|e| e.to_string())?;
     sync();
     match summary.state {
         BackupState::Finished => Ok(()),

@@ -10,7 +10,7 @@ use parking_lot::Mutex;
 use tessera_storage::{Store, StoreOptions};
 
 use crate::backup::manager::BackupManager;
-use crate::backup::{JobSummary, RestoreSummary};
+use crate::backup::{BackupSummary, RestoreSummary};
 use crate::datafusion_adapter::context::base_state;
 use crate::error::{EngineError, Result};
 use crate::partition_scheduler::Clock;
@@ -271,7 +271,7 @@ impl Database {
     }
 
     /// The current state of a backup job (see `StatementResult::job`).
-    pub fn job(&self, id: u64) -> Option<JobSummary> {
+    pub fn backup_job(&self, id: u64) -> Option<BackupSummary> {
         self.shared.backups.job(id).map(|j| {
             let mut summary = j.snapshot().summary();
             summary.cancel_requested = j.cancel_reason().is_some();
@@ -280,7 +280,7 @@ impl Database {
     }
 
     /// Waits until a backup job is FINISHED or CANCELLED and returns how it ended.
-    pub fn wait_for_job(&self, id: u64) -> Result<JobSummary> {
+    pub fn wait_for_backup(&self, id: u64) -> Result<BackupSummary> {
         let job = self.shared.backups.job(id).ok_or_else(|| EngineError::NotFound(format!("no job with id {id}")))?;
         Ok(job.wait().summary())
     }
@@ -313,7 +313,7 @@ impl Database {
     /// the last clone, but says so explicitly; fails if other clones or sessions are still alive (the
     /// materialized view refresh thread is stopped either way).
     /// Backup jobs still running are cancelled (status "the database was closed"); to let them finish,
-    /// call [`Database::wait_for_job`] first.
+    /// call [`Database::wait_for_backup`] first.
     pub fn close(self) -> Result<()> {
         // The refresh thread holds the database while it refreshes: stop it (waiting for a refresh in
         // progress) so that it is not the other handle.

@@ -84,7 +84,7 @@ mod session;
 mod statements;
 mod write;
 
-pub use backup::{BackupState, JobSummary, RestoreState, RestoreSummary};
+pub use backup::{BackupState, BackupSummary, RestoreState, RestoreSummary};
 pub use database::{Database, JobHook, Options, RestoreHook};
 /// The DataFusion this engine is built on, for [`Session::register_scalar_function`] and
 /// [`Session::register_aggregate_function`] (their UDFs must come from this exact version).

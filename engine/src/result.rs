@@ -15,7 +15,7 @@ pub struct StatementResult {
     pub batches: Vec<RecordBatch>,
     /// Rows inserted or deleted, for DML.
     pub affected_rows: Option<u64>,
-    /// The job a BACKUP statement started; watch it with `Database::job` / `Database::wait_for_job`.
+    /// The job a BACKUP statement started; watch it with `Database::backup_job` / `Database::wait_for_backup` (`restore_job` / `wait_for_restore` for a RESTORE).
     pub job: Option<u64>,
     /// Things the user should know although the statement succeeded (MySQL's warnings), for example a
     /// repository that shares the data directory's filesystem. The shell prints them on stderr.

@@ -124,8 +124,8 @@ impl JobRecord for BackupJobRecord {
 }
 
 impl BackupJobRecord {
-    pub(crate) fn summary(&self) -> JobSummary {
-        JobSummary {
+    pub(crate) fn summary(&self) -> BackupSummary {
+        BackupSummary {
             id: self.id,
             label: self.label.clone(),
             database: self.database.clone(),
@@ -144,7 +144,7 @@ impl BackupJobRecord {
 
 /// What the Rust API reports about a job.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JobSummary {
+pub struct BackupSummary {
     pub id: u64,
     pub label: String,
     pub database: String,

@@ -51,5 +51,5 @@ pub(crate) fn file_pool(job: &str) -> Result<rayon::ThreadPool, String> {
         .map_err(|e| backup_job::common_error(&format!("cannot start the job's file threads: {e}")))
 }
 
-pub use backup_job::{BackupState, JobSummary};
+pub use backup_job::{BackupState, BackupSummary};
 pub use restore_job::{RestoreState, RestoreSummary};

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use tessera::{BackupState, Database, JobSummary, RestoreState, RestoreSummary, StatementResult};
+use tessera::{BackupState, BackupSummary, Database, RestoreState, RestoreSummary, StatementResult};
 
 use crate::ctrl_c::CtrlC;
 use crate::progress::{self, Watched};
@@ -14,9 +14,9 @@ pub enum JobOutcome {
     /// `--async`: the job runs in the background.
     Started,
     /// The job ended while we watched it.
-    Ended { job: JobSummary, elapsed: Duration },
+    Ended { job: BackupSummary, elapsed: Duration },
     /// Ctrl-C stopped the watching; the job goes on.
-    Detached(JobSummary),
+    Detached(BackupSummary),
     /// A restore job ended while we watched it.
     RestoreEnded(RestoreSummary),
     /// Ctrl-C stopped watching a restore; the job goes on.
@@ -52,7 +52,7 @@ impl Jobs {
             };
         }
         if !self.wait {
-            if let Some(job) = self.db.job(id) {
+            if let Some(job) = self.db.backup_job(id) {
                 eprintln!("backup job {id} ({}) started; watch it with SHOW BACKUP", job.label);
             }
             return Some(JobOutcome::Started);
@@ -75,7 +75,7 @@ impl Jobs {
                 }
                 continue;
             }
-            if let Ok(job) = self.db.wait_for_job(*id) {
+            if let Ok(job) = self.db.wait_for_backup(*id) {
                 if job.state == BackupState::Cancelled {
                     eprintln!("note: backup {} ended CANCELLED: {}", job.label, job.status);
                 }
@@ -94,7 +94,7 @@ impl Jobs {
                 }
                 continue;
             }
-            let Some(job) = self.db.job(*id) else { continue };
+            let Some(job) = self.db.backup_job(*id) else { continue };
             if job.state.is_done() {
                 continue;
             }

@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use indicatif::{HumanBytes, ProgressBar, ProgressStyle};
-use tessera::{Database, JobSummary, RestoreSummary};
+use tessera::{BackupSummary, Database, RestoreSummary};
 
 use crate::ctrl_c::CtrlC;
 
@@ -31,7 +31,7 @@ pub trait Watchable {
     fn message(&self) -> String;
 }
 
-impl Watchable for JobSummary {
+impl Watchable for BackupSummary {
     const KIND: &'static str = "backup";
     fn label(&self) -> &str {
         &self.label
@@ -73,8 +73,8 @@ const POLL: Duration = Duration::from_millis(100);
 
 /// Polls backup job `id` until it ends or, with `ctrl_c`, until Ctrl-C is pressed. The bar is drawn
 /// on standard error only when it is a terminal.
-pub fn watch(db: &Database, id: u64, ctrl_c: Option<&CtrlC>) -> Watched<JobSummary> {
-    watch_with(|| db.job(id), ctrl_c)
+pub fn watch(db: &Database, id: u64, ctrl_c: Option<&CtrlC>) -> Watched<BackupSummary> {
+    watch_with(|| db.backup_job(id), ctrl_c)
 }
 
 /// Like [`watch`], for a restore job.
@@ -116,12 +116,12 @@ fn watch_with<J: Watchable>(fetch: impl Fn() -> Option<J>, ctrl_c: Option<&CtrlC
 }
 
 /// `UPLOADING 1.2 MiB/3.4 MiB`.
-fn describe(job: &JobSummary) -> String {
+fn describe(job: &BackupSummary) -> String {
     format!("{} {}/{}", job.state, HumanBytes(job.bytes_done), HumanBytes(job.bytes_total))
 }
 
 /// One line saying how a finished job ended, for the shell.
-pub fn summary(job: &JobSummary) -> String {
+pub fn summary(job: &BackupSummary) -> String {
     let mut text = format!(
         "Backup {} {}: {} file{}, {}",
         job.label,
