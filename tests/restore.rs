@@ -619,3 +619,17 @@ fn a_restore_whose_database_was_dropped_can_be_cancelled_and_never_lands_in_a_ne
     assert!(summary.status.contains("database fresh has been dropped"), "{}", summary.status);
     assert_eq!(db.session().execute_one("SHOW TABLES FROM fresh").unwrap().num_rows(), 0);
 }
+
+#[test]
+fn an_alias_follows_the_naming_rules_of_create() {
+    // RESTORE once accepted a 300-character alias that CREATE TABLE refuses (at most 256).
+    let location = tempfile::tempdir().unwrap();
+    let db = Database::open_temporary_with(fast_options()).unwrap();
+    setup(&db, location.path());
+    let long = "x".repeat(300);
+    let err =
+        db.session().execute(&format!("RESTORE SNAPSHOT d.s FROM r ON (TABLE t AS {long})")).unwrap_err().to_string();
+    assert!(err.contains("must have 1 to 256 characters"), "{err}");
+    unchanged(&db);
+    assert!(!table_exists(&db, &long));
+}

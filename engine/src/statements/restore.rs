@@ -187,6 +187,8 @@ fn select(manifest: &Manifest, label: &str, objects: &[RestoreObject]) -> Result
     // An alias may not equal another listed table or another alias.
     for (def, _, alias) in &picked {
         if let Some(alias) = alias {
+            // The name the restored object gets follows CREATE's rules.
+            crate::catalog::ddl::check_name("Table", alias)?;
             let other_table = seen.contains(alias) && alias != &def.name;
             if other_table || !aliases.insert(alias.clone()) {
                 return Err(invalid(format!("Duplicated alias name: {alias}")));
