@@ -1,12 +1,9 @@
 //! The Rust API used as an embedding application would use it.
 
-use arrow::array::Int64Array;
 use tessera::Database;
 
-fn count(db: &Database, sql: &str) -> i64 {
-    let batches = db.session().query(sql).unwrap();
-    batches[0].column(0).as_any().downcast_ref::<Int64Array>().unwrap().value(0)
-}
+mod common;
+use common::count;
 
 #[test]
 fn data_survives_close_and_reopen() {

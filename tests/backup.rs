@@ -8,16 +8,11 @@ use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use arrow::array::{Int64Array, StringArray};
+use arrow::array::StringArray;
 use tessera::{BackupState, Database, Options, StoreOptions};
 
 mod common;
-use common::{wait_until, ChildProcess};
-
-fn count(db: &Database, sql: &str) -> i64 {
-    let batches = db.session().query(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
-    batches[0].column(0).as_any().downcast_ref::<Int64Array>().unwrap().value(0)
-}
+use common::{count, wait_until, ChildProcess};
 
 fn repo_root(location: &Path, name: &str) -> PathBuf {
     location.join(format!("__tessera_repository_{name}"))

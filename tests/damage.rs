@@ -4,6 +4,9 @@ use std::path::{Path, PathBuf};
 
 use tessera::Database;
 
+mod common;
+use common::count;
+
 fn segment_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for tablet in std::fs::read_dir(dir.join("data")).unwrap().flatten() {
@@ -23,11 +26,6 @@ fn populated() -> tempfile::TempDir {
         .unwrap();
     db.close().unwrap();
     dir
-}
-
-fn count(db: &Database, sql: &str) -> i64 {
-    let rows = db.session().query(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
-    rows[0].column(0).as_any().downcast_ref::<arrow::array::Int64Array>().unwrap().value(0)
 }
 
 /// The error of a statement that must fail.

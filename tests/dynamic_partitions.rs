@@ -10,6 +10,9 @@ use arrow::array::{Array, StringArray};
 use chrono::NaiveDateTime;
 use tessera::{Clock, Database, Options};
 
+mod common;
+use common::count;
+
 /// A clock the test moves by hand.
 #[derive(Clone)]
 struct TestClock(Arc<AtomicI64>);
@@ -60,12 +63,6 @@ fn names(db: &Database, table: &str) -> Vec<String> {
 
 fn strings(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| s.to_string()).collect()
-}
-
-fn count(db: &Database, sql: &str) -> i64 {
-    let batches = db.session().query(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
-    let column = batches[0].column(0);
-    column.as_any().downcast_ref::<arrow::array::Int64Array>().expect("count").value(0)
 }
 
 const DAILY: &str = "CREATE TABLE d.daily (day DATE NOT NULL, v INT)

@@ -4,9 +4,12 @@
 
 use std::sync::{Arc, Barrier};
 
-use arrow::array::{Array, Date32Array, Int32Array, Int64Array, RecordBatch, StringArray};
+use arrow::array::{Array, Date32Array, Int32Array, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema};
 use tessera::Database;
+
+mod common;
+use common::count;
 
 fn strings(db: &Database, sql: &str, column: &str) -> Vec<String> {
     let result = db.session().execute_one(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
@@ -17,11 +20,6 @@ fn strings(db: &Database, sql: &str, column: &str) -> Vec<String> {
         out.extend((0..values.len()).map(|i| values.value(i).to_string()));
     }
     out
-}
-
-fn count(db: &Database, sql: &str) -> i64 {
-    let batches = db.session().query(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
-    batches[0].column(0).as_any().downcast_ref::<Int64Array>().expect("count").value(0)
 }
 
 const WRITERS: usize = 6;

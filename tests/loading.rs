@@ -6,10 +6,8 @@ use arrow::array::{Int32Array, Int64Array, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema};
 use tessera::Database;
 
-fn count(db: &Database, sql: &str) -> i64 {
-    let batches = db.session().query(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
-    batches[0].column(0).as_any().downcast_ref::<Int64Array>().expect("count is BIGINT").value(0)
-}
+mod common;
+use common::count;
 
 fn write_parquet(path: &std::path::Path, start: i64, rows: i64) {
     let schema = Arc::new(Schema::new(vec![

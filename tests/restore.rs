@@ -9,12 +9,7 @@ use arrow::array::Int64Array;
 use tessera::{Database, Options, RestoreState, StoreOptions};
 
 mod common;
-use common::{wait_until, ChildProcess};
-
-fn count(db: &Database, sql: &str) -> i64 {
-    let batches = db.session().query(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
-    batches[0].column(0).as_any().downcast_ref::<Int64Array>().unwrap().value(0)
-}
+use common::{count, wait_until, ChildProcess};
 
 fn slow_options() -> Options {
     Options {

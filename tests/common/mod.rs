@@ -13,6 +13,16 @@ use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use arrow::array::Int64Array;
+use tessera::Database;
+
+/// The BIGINT in the first column of the first row `sql` returns (a `count(*)`, a `sum`).
+pub fn count(db: &Database, sql: &str) -> i64 {
+    let batches = db.session().query(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let column = batches.iter().find(|b| b.num_rows() > 0).unwrap_or_else(|| panic!("{sql}: no rows")).column(0);
+    column.as_any().downcast_ref::<Int64Array>().unwrap_or_else(|| panic!("{sql}: not a BIGINT")).value(0)
+}
+
 /// How long a test waits for something another thread or process is expected to do soon.
 pub const WAIT_LIMIT: Duration = Duration::from_secs(120);
 
