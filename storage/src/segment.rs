@@ -17,7 +17,6 @@
 
 use std::collections::HashSet;
 use std::fs::File;
-use std::io::Read;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -115,34 +114,14 @@ impl Segment {
         self.integrity.get_or_init(|| self.hash_matches()).clone().map_err(StorageError::Corruption)
     }
 
-    /// The damage found so far (by the open, or by an earlier [`Segment::verify`]), without hashing.
-    pub fn known_damage(&self) -> Option<&str> {
-        match self.integrity.get() {
-            Some(Err(reason)) => Some(reason),
-            _ => None,
-        }
-    }
-
     fn hash_matches(&self) -> std::result::Result<(), String> {
         let path = &self.path;
         let tablet = self.tablet;
-        let mut file = File::open(path)
-            .map_err(|e| format!("segment file {} of tablet {tablet} cannot be read: {e}", path.display()))?;
-        let mut hasher = blake3::Hasher::new();
-        let mut buffer = vec![0u8; 1 << 20];
-        let mut bytes = 0u64;
-        loop {
-            let n = match file.read(&mut buffer) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    return Err(format!("segment file {} of tablet {tablet} cannot be read: {e}", path.display()))
-                }
-            };
-            hasher.update(&buffer[..n]);
-            bytes += n as u64;
-        }
+        let unreadable = |e: &dyn std::fmt::Display| {
+            format!("segment file {} of tablet {tablet} cannot be read: {e}", path.display())
+        };
+        let file = File::open(path).map_err(|e| unreadable(&e))?;
+        let (actual, bytes) = crate::staging::hash_stream(file, None, path).map_err(|e| unreadable(&e))?;
         if bytes != self.meta.bytes {
             return Err(format!(
                 "segment file {} of tablet {tablet} has {bytes} bytes, the metadata says {}",
@@ -150,8 +129,7 @@ impl Segment {
                 self.meta.bytes
             ));
         }
-        let actual = hasher.finalize().to_hex();
-        if actual.as_str() != self.meta.checksum {
+        if actual != self.meta.checksum {
             return Err(format!(
                 "segment file {} of tablet {tablet} is damaged: its BLAKE3 is {actual}, the metadata says {}",
                 path.display(),

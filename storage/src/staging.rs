@@ -54,7 +54,7 @@ fn check_checksum(checksum: &str) -> Result<()> {
 }
 
 /// Hashes `reader` to the end, optionally writing every byte to `copy`. Returns (BLAKE3 hex, bytes).
-fn hash_stream(mut reader: impl Read, mut copy: Option<&mut File>, path: &Path) -> Result<(String, u64)> {
+pub(crate) fn hash_stream(mut reader: impl Read, mut copy: Option<&mut File>, path: &Path) -> Result<(String, u64)> {
     let mut hasher = blake3::Hasher::new();
     let mut buffer = vec![0u8; 1 << 20];
     let mut total = 0u64;

@@ -796,7 +796,8 @@ enum IndexWrite {
 
 /// Decides, before RocksDB opens `meta_dir`, whether the catalog is to be created (`true`): only when
 /// there is none and no segment file either. A catalog that is missing its `CURRENT` file but keeps
-/// other RocksDB files (write-ahead logs, tables, manifests), or that is missing while `data/` holds
+/// the RocksDB files that hold its contents (write-ahead logs, tables; a manifest alone, left by a
+/// creation that stopped before `CURRENT`, holds none), or that is missing while `data/` holds
 /// segment files, is refused, naming what is missing; the files are left exactly as they were.
 fn check_catalog_files(dir: &Path, meta_dir: &Path, data_dir: &Path) -> Result<bool> {
     if meta_dir.join("CURRENT").exists() {
@@ -807,7 +808,7 @@ fn check_catalog_files(dir: &Path, meta_dir: &Path, data_dir: &Path) -> Result<b
         Ok(entries) => {
             for entry in entries {
                 let name = entry.at(meta_dir)?.file_name().to_string_lossy().into_owned();
-                if name.ends_with(".log") || name.ends_with(".sst") || name.starts_with("MANIFEST-") {
+                if name.ends_with(".log") || name.ends_with(".sst") {
                     kept.push(name);
                 }
             }
