@@ -2,9 +2,9 @@
 //!
 //! A handler needs the shared engine state (store, catalogs, jobs, runtime), the database `USE`
 //! selected, and the Rust functions the session registered; nothing else of the session. Handlers take
-//! `&Ctx`, never a `Session`, so they cannot change session state behind the dispatcher's back: the one
-//! statement that changes the session (DROP DATABASE of the current database) says so in its result and
-//! the dispatcher applies it. Background work (materialized view refreshes, rollup rebuilds) builds a
+//! `&Ctx`, never a `Session`, so they cannot change session state behind the dispatcher's back: the
+//! changes a statement makes to its session (USE; DROP DATABASE of the current database) are applied
+//! by the dispatcher, `statements/mod.rs`. Background work (materialized view refreshes, rollup rebuilds) builds a
 //! context of its own with [`Ctx::background`].
 
 use std::sync::atomic::AtomicU64;

@@ -54,9 +54,9 @@ pub(crate) fn create(snapshots_dir: &Path, name: &str, state: &MetaState, tablet
     }
     // A snapshot's links are the bytes a backup keeps (a same-filesystem repository links them too),
     // so a damaged file must fail the backup here, naming it, rather than be kept under its checksum.
-    let segments: Vec<_> =
-        tablets.iter().filter_map(|t| state.tablet(*t)).flat_map(|v| v.segments.iter().cloned()).collect();
-    crate::parallel_io::try_for_each(&segments, |s| s.verify())?;
+    crate::segment::Segment::verify_all(
+        tablets.iter().filter_map(|t| state.tablet(*t)).flat_map(|v| v.segments.iter()),
+    )?;
     let result = link_all(&dir, state, tablets);
     if result.is_err() {
         let _ = fs::remove_dir_all(&dir);

@@ -191,7 +191,7 @@ impl TableProvider for TesseraTable {
         self.scans.lock().push(report.clone());
         // Files loaded at open are hashed once before their data is first trusted (storage's
         // `Segment::verify`); damage is reported against this table, which DROP or RESTORE repairs.
-        tessera_storage::parallel_io::try_for_each(&files, |(f, _)| f.segment.verify()).map_err(|e| {
+        tessera_storage::Segment::verify_all(files.iter().map(|(f, _)| &f.segment)).map_err(|e| {
             let reason = match e {
                 tessera_storage::StorageError::Corruption(m) => m,
                 other => other.to_string(),
