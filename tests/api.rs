@@ -80,3 +80,34 @@ fn the_progress_handle_counts_the_rows_a_statement_reads() {
     session.execute("SELECT k FROM d.t WHERE k <= 10").unwrap();
     assert_eq!(progress.rows(), 10, "the counter restarts with each statement");
 }
+
+#[test]
+fn values_a_column_cannot_hold_are_refused_and_nothing_is_stored() {
+    // Once accepted: a year -262144 DATE (the table could then not be read) and 1e309 stored as inf.
+    let db = Database::open_temporary().unwrap();
+    db.session()
+        .execute("CREATE DATABASE d; USE d; CREATE TABLE t (k INT, d DATE, dt DATETIME, f FLOAT, x DOUBLE)")
+        .unwrap();
+    for (insert, column) in [
+        ("INSERT INTO d.t (k, d) VALUES (1, '-262144-01-01')", "column d DATE"),
+        ("INSERT INTO d.t (k, x) VALUES (1, 1e309)", "column x DOUBLE"),
+        ("INSERT INTO d.t (k, f) VALUES (1, 3.5e38)", "column f FLOAT"),
+    ] {
+        let err = db.session().execute(insert).unwrap_err().to_string();
+        assert!(err.contains("out of the range") && err.contains(column), "{insert}: {err}");
+    }
+    // SQL cannot even build a datetime past 9999; the Rust API can.
+    let year_10000 = arrow::array::TimestampMicrosecondArray::from(vec![253_402_300_800_000_000i64]);
+    let schema = std::sync::Arc::new(arrow::datatypes::Schema::new(vec![arrow::datatypes::Field::new(
+        "dt",
+        arrow::datatypes::DataType::Timestamp(arrow::datatypes::TimeUnit::Microsecond, None),
+        true,
+    )]));
+    let batch = arrow::array::RecordBatch::try_new(schema, vec![std::sync::Arc::new(year_10000)]).unwrap();
+    let err = db.append("d", "t", &[batch]).unwrap_err().to_string();
+    assert!(err.contains("out of the range") && err.contains("column dt DATETIME"), "{err}");
+    db.session()
+        .execute("INSERT INTO d.t VALUES (2, '0000-01-01', '9999-12-31 23:59:59', 3.0e38, 1e308), (3, '9999-12-31', '0000-01-01 00:00:00', NULL, NULL)")
+        .unwrap();
+    assert_eq!(count(&db, "SELECT count(*) FROM d.t"), 2, "only the values in range were stored");
+}
